@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Vigil needs on Debian 12, idempotently: quiet when everything is already present.
+# Usage: scripts/install-deps.sh [build|test|all]   (default: build)
+set -euo pipefail
+what=${1:-build}
+cd "$(dirname "$0")/.."
+
+build_pkgs=(cmake ninja-build g++ pkg-config ccache curl ca-certificates python3
+  libboost-dev libsimdjson-dev libsqlite3-dev zlib1g-dev libsodium-dev
+  libre2-dev libyaml-cpp-dev libmaxminddb-dev libgtest-dev libgmock-dev nodejs npm)
+test_pkgs=(clang libclang-rt-14-dev chromium)
+
+pkgs=("${build_pkgs[@]}")
+if [ "$what" = test ] || [ "$what" = all ]; then pkgs+=("${test_pkgs[@]}"); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  # nodejs/npm may come from outside Debian (e.g. NodeSource); accept any working binary.
+  case "$p" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm) command -v npm >/dev/null 2>&1 && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm workspaces (SDK, dashboard, e2e): install only when the lock file changed since the last install.
+if [ -f package.json ]; then
+  stamp=node_modules/.vigil-install-stamp
+  sum=$(cat package.json package-lock.json sdk/packages/*/package.json dashboard/package.json e2e/package.json 2>/dev/null | sha1sum | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
+    echo "install-deps: npm install"
+    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    else npm install --no-audit --no-fund --loglevel=error >/dev/null; fi
+    echo "$sum" > "$stamp"
+  fi
+fi

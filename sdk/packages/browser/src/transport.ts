@@ -1,0 +1,71 @@
+/**
+ * Browser sending: `sendBeacon` while the page is being hidden or unloaded; otherwise `fetch` with
+ * `keepalive` while the bytes in flight stay under the browser's 64 KiB keepalive budget (we keep
+ * 60 KB), else a plain `fetch`. Bodies are strings, so the request is `text/plain`: a CORS "simple"
+ * request with no preflight. The SDK sends with the fetch from before instrumentation.
+ */
+import { nativeFetch } from '@vigil/browser-utils';
+import type { EventStore, SendFunction, VigilEvent } from '@vigil/core';
+
+export const KEEPALIVE_BUDGET = 60_000;
+
+export function makeBrowserSend(url: string): SendFunction {
+  let inFlight = 0;
+  const post = (body: string, bytes: number): Promise<Response> => {
+    const f = nativeFetch();
+    if (!f) return Promise.reject(new Error('fetch unavailable'));
+    const keepalive = inFlight + bytes <= KEEPALIVE_BUDGET;
+    if (keepalive) inFlight += bytes;
+    const done = (): void => {
+      if (keepalive) inFlight -= bytes;
+    };
+    return f(url, { method: 'POST', body, keepalive, credentials: 'omit', mode: 'cors' }).then(
+      (r) => (done(), r),
+      (e: unknown) => {
+        done();
+        throw e;
+      },
+    );
+  };
+  return (req) => {
+    if (req.unload && typeof navigator !== 'undefined' && navigator.sendBeacon) {
+      try {
+        // A string body is sent as text/plain;charset=UTF-8.
+        if (navigator.sendBeacon(url, req.body)) return Promise.resolve(undefined);
+      } catch {
+        /* fall back to fetch below */
+      }
+    }
+    return post(req.body, req.bytes);
+  };
+}
+
+const STORE_KEY = '_vigil_q';
+const STORE_MAX_EVENTS = 200;
+const STORE_MAX_CHARS = 500_000;
+
+/** Offline store in localStorage: the newest events that fit the bounds. */
+export const localStorageStore: EventStore = {
+  load() {
+    try {
+      const v = JSON.parse(localStorage.getItem(STORE_KEY) || '[]') as VigilEvent[];
+      return Array.isArray(v) ? v.filter((e) => e && typeof e.type === 'string' && typeof e.ts === 'number') : [];
+    } catch {
+      return [];
+    }
+  },
+  save(events) {
+    try {
+      if (!events.length) return localStorage.removeItem(STORE_KEY);
+      let s = JSON.stringify(events.slice(-STORE_MAX_EVENTS));
+      let n = Math.min(events.length, STORE_MAX_EVENTS);
+      while (s.length > STORE_MAX_CHARS && n > 1) {
+        n = n >> 1;
+        s = JSON.stringify(events.slice(-n));
+      }
+      localStorage.setItem(STORE_KEY, s);
+    } catch {
+      /* storage full or unavailable */
+    }
+  },
+};

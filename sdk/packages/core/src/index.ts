@@ -1,0 +1,11 @@
+export { Client, SDK_VERSION, type ClientSetup } from './client';
+export { clockIntegration, offsetFromResponse } from './clock';
+export { DropCounter } from './drops';
+export { parseDsn, ingestUrl, type Dsn } from './dsn';
+export { exceptionFields, errorKey, type ExceptionFields } from './exception';
+export { RateLimit, parseRetryAfter } from './ratelimit';
+export { Scope } from './scope';
+export { parseStack, parseStackLine, MAX_FRAMES } from './stacktrace';
+export { BatchQueue, byteSize, utf8Length, type BatchQueueDeps, type EventStore } from './transport';
+export * from './types';
+export { debugLog, describe, hash, isError, matchesAny, normalize, now, originalConsole, randomId, stripQuery, truncate } from './utils';

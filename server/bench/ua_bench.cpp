@@ -1,0 +1,118 @@
+// User-agent parse latency and cache throughput.
+//
+//   ua_bench [regexes.yaml] [uap-core testdata dir]     (defaults: run from the repo root;
+//                                                      VIGIL_TESTDATA overrides the testdata root)
+// Inputs are the distinct User-Agent strings of uap-core's test files (browsers, OSes, devices,
+// bots: a realistic, diverse mix), read at run time. Prints:
+//   - parser load time;
+//   - uncached Parse() latency p50/p90/p99/max in microseconds, for the first pass over the
+//     inputs (RE2's lazily built DFAs still cold) and for a second pass (DFAs warm, which is the
+//     steady state of a running server);
+//   - cached lookups per second through UserAgentCache, on 1 and 2 threads.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ua/user_agent.h"
+#include "ua/user_agent_cache.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Paths default to the repo layout; without a VIGIL_SOURCE_DIR definition, run from the repo root.
+#ifdef VIGIL_SOURCE_DIR
+const std::string kSourceDir = VIGIL_SOURCE_DIR;
+#else
+const std::string kSourceDir = ".";
+#endif
+
+std::string DefaultTestdataDir() {
+  if (const char* root = std::getenv("VIGIL_TESTDATA")) return std::string(root) + "/uap-core";
+  return kSourceDir + "/../shared/testdata/uap-core";
+}
+
+std::vector<std::string> LoadUserAgents(const std::string& dir) {
+  std::set<std::string> distinct;
+  for (const char* file : {"test_ua.yaml", "test_os.yaml", "test_device.yaml"}) {
+    YAML::Node root = YAML::LoadFile(dir + "/" + file);
+    for (const YAML::Node& c : root["test_cases"]) distinct.insert(c["user_agent_string"].as<std::string>(""));
+  }
+  std::vector<std::string> uas(distinct.begin(), distinct.end());
+  std::mt19937 rng(42);  // fixed order: runs are comparable
+  std::shuffle(uas.begin(), uas.end(), rng);
+  return uas;
+}
+
+void PrintLatency(const char* label, std::vector<double> micros) {
+  std::sort(micros.begin(), micros.end());
+  auto at = [&](double q) { return micros[static_cast<size_t>(q * (micros.size() - 1))]; };
+  double sum = 0;
+  for (double m : micros) sum += m;
+  std::printf("%-28s n=%zu  p50=%.2f us  p90=%.2f us  p99=%.2f us  max=%.1f us  mean=%.2f us\n", label,
+              micros.size(), at(0.5), at(0.9), at(0.99), micros.back(), sum / micros.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string regexes = argc > 1 ? argv[1] : kSourceDir + "/node_modules/uap-core/regexes.yaml";
+  std::string testdata = argc > 2 ? argv[2] : DefaultTestdataDir();
+
+  auto load_start = Clock::now();
+  auto parser = vigil::ua::UserAgentParser::LoadFile(regexes);
+  double load_ms = std::chrono::duration<double, std::milli>(Clock::now() - load_start).count();
+  std::vector<std::string> uas = LoadUserAgents(testdata);
+  std::printf("parser load: %.0f ms (%d rules); inputs: %zu distinct user agents, mean length %.0f bytes\n",
+              load_ms, parser->load_report().rules_compiled, uas.size(), [&] {
+                double total = 0;
+                for (const auto& ua : uas) total += ua.size();
+                return total / uas.size();
+              }());
+
+  size_t checksum = 0;  // keeps the optimizer from dropping parses
+  for (const char* pass : {"uncached parse, cold DFA", "uncached parse, warm DFA"}) {
+    std::vector<double> micros;
+    micros.reserve(uas.size());
+    for (const std::string& ua : uas) {
+      auto start = Clock::now();
+      vigil::ua::UserAgent parsed = parser->Parse(ua);
+      micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
+      checksum += parsed.browser.family.size() + parsed.device.model.size();
+    }
+    PrintLatency(pass, std::move(micros));
+  }
+
+  for (int threads : {1, 2}) {
+    vigil::ua::UserAgentCache cache(*parser, uas.size() * 2);
+    for (const std::string& ua : uas) cache.Lookup(ua);  // fill
+    constexpr size_t kLookupsPerThread = 2'000'000;
+    auto start = Clock::now();
+    std::vector<std::thread> workers;
+    std::vector<size_t> sums(threads);
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        // A skewed mix, as in real traffic: most events come from a few hundred browsers.
+        std::mt19937 rng(t + 1);
+        std::geometric_distribution<size_t> pick(0.01);
+        for (size_t i = 0; i < kLookupsPerThread; ++i)
+          sums[t] += cache.Lookup(uas[pick(rng) % uas.size()])->browser.family.size();
+      });
+    }
+    for (auto& w : workers) w.join();
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    for (size_t s : sums) checksum += s;
+    std::printf("cached lookups, %d thread(s):  %.2f M lookups/s (%.0f ns per lookup per thread)\n", threads,
+                threads * kLookupsPerThread / seconds / 1e6, seconds * 1e9 / kLookupsPerThread);
+  }
+  std::printf("checksum %zu\n", checksum);
+  return 0;
+}

@@ -1,0 +1,120 @@
+// `vigil project …` and `vigil token …`: work directly on the data directory, also while a server
+// runs on it (SQLite WAL; the server notices new projects through ProjectCache).
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/instance.h"
+#include "common/json_writer.h"
+
+namespace vigil {
+namespace {
+
+int Fail(const std::string& msg) {
+  fprintf(stderr, "vigil: %s\n", msg.c_str());
+  return 2;
+}
+
+std::vector<FlagSpec> DataNameFlags(const std::string& what) {
+  return {
+      {"data", "VIGIL_DATA", "./vigil-data", "DIR", "data directory of the instance"},
+      {"name", "", "", "NAME", "name of the " + what},
+  };
+}
+
+Result<std::unique_ptr<SqliteMetaStore>> OpenMeta(const Flags& flags) {
+  auto paths = PrepareDataDir(flags.Get("data"));
+  if (!paths.ok()) return paths.status();
+  return SqliteMetaStore::Open(paths->meta);
+}
+
+}  // namespace
+
+int ProjectCommand(const std::vector<std::string>& args) {
+  const char* usage =
+      "Usage: vigil project create --data DIR --name NAME\n"
+      "       vigil project list --data DIR\n"
+      "Creates a project and prints one JSON line {\"id\":..,\"key\":..,\"dsn\":..}; list prints one such line per project.\n";
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    fputs(usage, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  Flags flags(DataNameFlags("project"));
+  Status s = flags.Parse(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (!s.ok()) return Fail(s.detail());
+  if (flags.help_requested()) {
+    fputs(usage, stdout);
+    fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  auto meta = OpenMeta(flags);
+  if (!meta.ok()) return Fail(meta.status().ToString());
+  auto boot = Bootstrap(meta->get(), false);
+  if (!boot.ok()) return Fail(boot.status().ToString());
+  std::string public_url = PublicUrlOf(meta->get());
+  auto print = [&](const Project& p) {
+    std::string line;
+    JsonWriter w(&line);
+    w.BeginObject()
+        .Field("id", p.id)
+        .Field("name", p.name)
+        .Field("key", p.public_key)
+        .Field("dsn", DsnFor(p, public_url))
+        .Field("enabled", p.enabled)
+        .EndObject();
+    printf("%s\n", line.c_str());
+  };
+  if (args[0] == "create") {
+    std::string name = flags.Get("name");
+    if (name.empty() || name.size() > 200) return Fail("--name is required (1-200 characters)");
+    auto p = (*meta)->CreateProject(name);
+    if (!p.ok()) return Fail(p.status().ToString());
+    print(p.value());
+    return 0;
+  }
+  if (args[0] == "list") {
+    auto ps = (*meta)->ListProjects();
+    if (!ps.ok()) return Fail(ps.status().ToString());
+    for (const auto& p : ps.value()) print(p);
+    return 0;
+  }
+  return Fail("unknown project command '" + args[0] + "'\n" + usage);
+}
+
+int TokenCommand(const std::vector<std::string>& args) {
+  const char* usage =
+      "Usage: vigil token create --data DIR --name NAME\n"
+      "Creates an API token owned by the first admin and prints it; the HTTP API accepts it as\n"
+      "'Authorization: Bearer <token>'. Only a hash is stored: keep the printed value.\n";
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    fputs(usage, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  Flags flags(DataNameFlags("token"));
+  Status s = flags.Parse(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (!s.ok()) return Fail(s.detail());
+  if (flags.help_requested()) {
+    fputs(usage, stdout);
+    fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  if (args[0] != "create") return Fail("unknown token command '" + args[0] + "'\n" + usage);
+  std::string name = flags.Get("name");
+  if (name.empty() || name.size() > 200) return Fail("--name is required (1-200 characters)");
+  auto meta = OpenMeta(flags);
+  if (!meta.ok()) return Fail(meta.status().ToString());
+  auto boot = Bootstrap(meta->get(), false);
+  if (!boot.ok()) return Fail(boot.status().ToString());
+  if (!boot->admin_password.empty()) {
+    fprintf(stderr, "vigil: created the first admin %s with password %s (shown once)\n", boot->admin_email.c_str(),
+            boot->admin_password.c_str());
+  }
+  auto admin = (*meta)->FirstAdmin();
+  if (!admin.ok() || !admin.value()) return Fail("no admin user");
+  auto token = (*meta)->CreateApiToken(name, admin.value()->id);
+  if (!token.ok()) return Fail(token.status().ToString());
+  printf("%s\n", token.value().c_str());
+  return 0;
+}
+
+}  // namespace vigil

@@ -1,0 +1,244 @@
+// `vigil serve`: the embedded deployment in one process — HTTP ingest and API, the durable SQLite
+// queue, the process stage and the SQLite stores.
+#include <signal.h>
+
+#include <charconv>
+#include <cstdio>
+#include <thread>
+
+#include "auth/api_auth.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/instance.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "http/server.h"
+#include "ingest/ingest_handler.h"
+#include "ingest/project_cache.h"
+#include "pipeline/processor.h"
+#include "query/events_api.h"
+#include "store/memory/token_bucket_limiter.h"
+#include "store/sqlite/sqlite_event_store.h"
+#include "store/sqlite/sqlite_queue.h"
+
+namespace vigil {
+
+namespace {
+
+std::vector<FlagSpec> ServeFlags() {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return {
+      {"listen", "VIGIL_LISTEN", "127.0.0.1:8080", "HOST:PORT", "address to listen on (port 0: any free port)"},
+      {"data", "VIGIL_DATA", "./vigil-data", "DIR", "data directory (created on first start)"},
+      {"public-url", "VIGIL_PUBLIC_URL", "", "URL", "base URL browsers use to reach this server, for DSNs (default: http://LISTEN)"},
+      {"threads", "VIGIL_THREADS", std::to_string(cores), "N", "HTTP I/O threads"},
+      {"max-body", "VIGIL_MAX_BODY", "1048576", "BYTES", "largest request body accepted as sent"},
+      {"max-decompressed", "VIGIL_MAX_DECOMPRESSED", "4194304", "BYTES", "largest body after gzip decompression"},
+      {"read-timeout", "VIGIL_READ_TIMEOUT", "30", "SECONDS", "a request must arrive whole within this; also the keep-alive idle limit"},
+      {"rate-limit", "VIGIL_RATE_LIMIT", "20000", "EVENTS/S", "per-project sustained event rate (0: unlimited)"},
+      {"rate-burst", "VIGIL_RATE_BURST", "200000", "EVENTS", "per-project burst size"},
+      {"queue-max-depth", "VIGIL_QUEUE_MAX_DEPTH", "200000", "BATCHES", "unprocessed batches before ingest answers 503"},
+      {"sync", "VIGIL_SYNC", "normal", "normal|full", "SQLite synchronous mode of the queue: normal survives process crashes, full also power loss"},
+      {"drain-timeout", "VIGIL_DRAIN_TIMEOUT", "10", "SECONDS", "on SIGTERM/SIGINT, how long in-flight work may take"},
+      {"log-level", "VIGIL_LOG_LEVEL", "info", "LEVEL", "debug, info, warn or error"},
+  };
+}
+
+const char* kServeUsage =
+    "Usage: vigil serve [flags]\n"
+    "Runs Vigil in one process with embedded storage (SQLite in --data). The first start creates the\n"
+    "admin user (password from VIGIL_ADMIN_PASSWORD, else generated and printed once; email from\n"
+    "VIGIL_ADMIN_EMAIL, default admin@localhost) and a project named \"demo\" whose DSN is printed.\n\n";
+
+}  // namespace
+
+int ServeCommand(const std::vector<std::string>& args) {
+  Flags flags(ServeFlags());
+  Status s = flags.Parse(args);
+  if (!s.ok()) {
+    fprintf(stderr, "vigil serve: %s\n", s.detail().c_str());
+    return 2;
+  }
+  if (flags.help_requested()) {
+    fputs(kServeUsage, stdout);
+    fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  LogLevel level;
+  if (!ParseLogLevel(flags.Get("log-level"), &level)) {
+    fprintf(stderr, "vigil serve: --log-level must be debug, info, warn or error\n");
+    return 2;
+  }
+  SetLogLevel(level);
+
+  // Parse numeric flags up front so mistakes fail before anything starts.
+  HttpServerOptions http_opt;
+  std::string listen = flags.Get("listen");
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    fprintf(stderr, "vigil serve: --listen must be HOST:PORT\n");
+    return 2;
+  }
+  http_opt.host = listen.substr(0, colon);
+  if (http_opt.host.size() > 2 && http_opt.host.front() == '[') http_opt.host = http_opt.host.substr(1, http_opt.host.size() - 2);
+  int64_t port = 0, threads = 0, max_body = 0, max_decomp = 0, read_timeout = 0, rate = 0, burst = 0, depth = 0,
+          drain = 0;
+  struct IntFlag {
+    const char* name;
+    int64_t* out;
+    int64_t min, max;
+  } ints[] = {{"threads", &threads, 1, 256},         {"max-body", &max_body, 1024, 1LL << 30},
+              {"max-decompressed", &max_decomp, 1024, 1LL << 32}, {"read-timeout", &read_timeout, 1, 3600},
+              {"rate-limit", &rate, 0, 1LL << 40},  {"rate-burst", &burst, 1, 1LL << 40},
+              {"queue-max-depth", &depth, 1, 1LL << 40}, {"drain-timeout", &drain, 0, 3600}};
+  {
+    std::string p = listen.substr(colon + 1);
+    auto r = std::from_chars(p.data(), p.data() + p.size(), port);
+    if (p.empty() || r.ec != std::errc() || port < 0 || port > 65535) {
+      fprintf(stderr, "vigil serve: bad port in --listen '%s'\n", listen.c_str());
+      return 2;
+    }
+  }
+  for (auto& f : ints) {
+    auto v = flags.GetInt(f.name);
+    if (!v.ok() || v.value() < f.min || v.value() > f.max) {
+      fprintf(stderr, "vigil serve: --%s must be an integer in [%lld, %lld]\n", f.name, (long long)f.min, (long long)f.max);
+      return 2;
+    }
+    *f.out = v.value();
+  }
+  std::string sync = flags.Get("sync");
+  if (sync != "normal" && sync != "full") {
+    fprintf(stderr, "vigil serve: --sync must be normal or full\n");
+    return 2;
+  }
+
+  auto paths = PrepareDataDir(flags.Get("data"));
+  if (!paths.ok()) {
+    LogError("cannot use data directory", {{"error", paths.status().ToString()}});
+    return 1;
+  }
+  auto meta = SqliteMetaStore::Open(paths->meta);
+  if (!meta.ok()) {
+    LogError("cannot open meta store", {{"error", meta.status().ToString()}});
+    return 1;
+  }
+  auto boot = Bootstrap(meta->get(), true);
+  if (!boot.ok()) {
+    LogError("first-start setup failed", {{"error", boot.status().ToString()}});
+    return 1;
+  }
+
+  MetricsRegistry metrics;
+  CounterFamily& requests = metrics.AddCounterFamily("vigil_http_requests_total", "HTTP requests by route and status.",
+                                                     {"route", "status"});
+  Counter& accepted = metrics.AddCounter("vigil_events_accepted_total", "Events durably accepted by ingest.");
+  CounterFamily& rejected = metrics.AddCounterFamily("vigil_events_rejected_total",
+                                                     "Events rejected inside well-formed batches, by reason.", {"reason"});
+  CounterFamily& refused = metrics.AddCounterFamily("vigil_batches_refused_total",
+                                                    "Whole batches refused by ingest, by error code.", {"reason"});
+  Gauge& queue_depth = metrics.AddGauge("vigil_queue_depth", "Batches accepted but not yet processed.");
+  Histogram& commit_seconds = metrics.AddHistogram(
+      "vigil_queue_commit_seconds", "Latency of one group commit of the durable queue.",
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1});
+  Counter& processed = metrics.AddCounter("vigil_events_processed_total", "Events stored by the process stage.");
+  Counter& corrupt = metrics.AddCounter("vigil_queue_corrupt_records_total", "Queue records that could not be decoded.");
+  Gauge& lag = metrics.AddGauge("vigil_process_lag_ms", "Age of the last processed batch when it was stored.");
+
+  SqliteQueueOptions qopt;
+  qopt.path = paths->queue;
+  qopt.synchronous = sync == "full" ? "FULL" : "NORMAL";
+  qopt.max_depth = depth;
+  qopt.commit_seconds = &commit_seconds;
+  auto queue = SqliteQueue::Open(qopt);
+  if (!queue.ok()) {
+    LogError("cannot open queue", {{"error", queue.status().ToString()}});
+    return 1;
+  }
+  auto events = SqliteEventStore::Open(paths->events);
+  if (!events.ok()) {
+    LogError("cannot open event store", {{"error", events.status().ToString()}});
+    return 1;
+  }
+
+  ProjectCache projects(meta->get());
+  TokenBucketLimiter limiter([rate, burst](int64_t) { return BucketSpec{static_cast<double>(rate), static_cast<double>(burst)}; });
+  IngestOptions iopt;
+  iopt.max_decompressed_bytes = static_cast<size_t>(max_decomp);
+  IngestHandler ingest(&projects, &limiter, queue->get(), IngestMetrics{&accepted, &rejected, &refused}, iopt);
+  EventsApi events_api(meta->get(), events->get());
+  Processor processor(queue->get(), events->get(), {}, ProcessorMetrics{&processed, &corrupt, &lag});
+
+  Router router;
+  ingest.Register(&router);
+  events_api.Register(&router);
+  router.Add("GET", "/healthz", [](const HttpRequest&, const RouteParams&, Responder respond) {
+    respond(JsonOk(200, "{\"status\":\"ok\"}"));
+  });
+  SqliteQueue* q = queue->get();
+  router.Add("GET", "/metrics", [&metrics, &queue_depth, q](const HttpRequest&, const RouteParams&, Responder respond) {
+    queue_depth.Set(q->Depth());
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics.Render();
+    respond(std::move(r));
+  });
+
+  http_opt.port = static_cast<uint16_t>(port);
+  http_opt.threads = static_cast<int>(threads);
+  http_opt.max_body_bytes = static_cast<size_t>(max_body);
+  http_opt.read_timeout = std::chrono::seconds(read_timeout);
+  http_opt.on_response = [&requests](const std::string& route, int status) {
+    requests.With({route.empty() ? "unmatched" : route, std::to_string(status)}).Add();
+  };
+  HttpServer server(http_opt, &router);
+  s = server.Start();
+  if (!s.ok()) {
+    LogError("cannot listen", {{"error", s.ToString()}});
+    return 1;
+  }
+  std::string host_for_url = http_opt.host == "0.0.0.0" || http_opt.host == "::" ? "127.0.0.1" : http_opt.host;
+  if (host_for_url.find(':') != std::string::npos) host_for_url = "[" + host_for_url + "]";
+  std::string public_url = flags.Get("public-url");
+  if (public_url.empty()) public_url = "http://" + host_for_url + ":" + std::to_string(server.port());
+  (*meta)->SetSetting("public_url", public_url);
+  processor.Start();
+
+  LogInfo("listening", {{"addr", http_opt.host + ":" + std::to_string(server.port())},
+                        {"data", paths->dir},
+                        {"threads", threads}});
+  // The banner goes to stdout for people and scripts (make run); logs stay on stderr.
+  printf("Vigil is running at %s/\n", public_url.c_str());
+  printf("  login:    %s\n", boot->admin_email.c_str());
+  if (!boot->admin_password.empty()) {
+    printf("  password: %s   (shown once: keep it, or set VIGIL_ADMIN_PASSWORD before the first start)\n",
+           boot->admin_password.c_str());
+  } else if (boot->created_admin) {
+    printf("  password: from VIGIL_ADMIN_PASSWORD\n");
+  } else {
+    printf("  password: the one printed at the first start\n");
+  }
+  if (boot->demo.id) printf("  DSN (%s): %s\n", boot->demo.name.c_str(), DsnFor(boot->demo, public_url).c_str());
+  fflush(stdout);
+
+  // Signals were blocked in main() before any thread started; wait for one here.
+  std::thread signal_thread([&server, drain] {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    LogInfo("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    server.Stop(std::chrono::seconds(drain));
+  });
+  server.Run();
+  signal_thread.join();
+  processor.Stop(std::chrono::seconds(drain));
+  (*queue)->Close();
+  LogInfo("stopped", {{"events_accepted", static_cast<int64_t>(accepted.Get())},
+                      {"queue_depth", (*queue)->Depth()}});
+  return 0;
+}
+
+}  // namespace vigil

@@ -1,0 +1,51 @@
+// IngestHandler: POST/OPTIONS /api/<project_id>/events (docs/protocol.md). Authenticates the key,
+// checks origin, media type and quota, parses the batch, and answers only after the queue has made
+// the batch durable. Stateless apart from its collaborators; safe on any number of I/O threads.
+#pragma once
+
+#include <cstdint>
+
+#include "common/metrics.h"
+#include "http/http_types.h"
+#include "http/router.h"
+#include "ingest/batch_parser.h"
+#include "ingest/project_cache.h"
+#include "store/queue.h"
+#include "store/rate_limiter.h"
+
+namespace vigil {
+
+struct IngestMetrics {
+  Counter* accepted = nullptr;          // events committed to the queue
+  CounterFamily* rejected = nullptr;    // events rejected, label: reason
+  CounterFamily* batches_refused = nullptr;  // whole batches refused, label: reason
+};
+
+struct IngestOptions {
+  size_t max_decompressed_bytes = 4 << 20;
+  BatchLimits limits;
+};
+
+class IngestHandler {
+ public:
+  IngestHandler(ProjectCache* projects, RateLimiter* limiter, Queue* queue, IngestMetrics metrics,
+                IngestOptions options = {});
+
+  // Registers the routes on `router`.
+  void Register(Router* router);
+
+  void HandlePost(const HttpRequest& req, const RouteParams& params, Responder respond);
+  void HandleOptions(const HttpRequest& req, const RouteParams& params, Responder respond);
+
+ private:
+  void Refuse(Responder& respond, HttpResponse r, std::string_view origin_header);
+
+  ProjectCache* projects_;
+  RateLimiter* limiter_;
+  Queue* queue_;
+  IngestMetrics metrics_;
+  IngestOptions options_;
+  BatchParser parser_;
+};
+
+}  // namespace vigil

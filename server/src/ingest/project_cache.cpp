@@ -1,0 +1,102 @@
+#include "ingest/project_cache.h"
+
+#include "common/clock.h"
+#include "common/log.h"
+
+namespace vigil {
+
+ProjectCache::ProjectCache(MetaStore* meta, int64_t check_interval_ms)
+    : meta_(meta), check_interval_ms_(check_interval_ms) {
+  Reload();
+}
+
+void ProjectCache::Reload() {
+  auto projects = meta_->ListProjects();
+  auto counter = meta_->ChangeCounter();
+  if (!projects.ok()) {
+    LogWarn("project cache reload failed", {{"error", projects.status().ToString()}});
+    return;
+  }
+  std::unordered_map<std::string, std::shared_ptr<const Project>> by_key;
+  std::unordered_map<int64_t, std::shared_ptr<const Project>> by_id;
+  for (auto& p : projects.value()) {
+    auto sp = std::make_shared<const Project>(std::move(p));
+    by_key[sp->public_key] = sp;
+    by_id[sp->id] = sp;
+  }
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  by_key_.swap(by_key);
+  by_id_.swap(by_id);
+  if (counter.ok()) last_counter_ = counter.value();
+}
+
+void ProjectCache::MaybeRefresh() {
+  int64_t now = NowMs();
+  if (now < next_check_ms_.load(std::memory_order_relaxed)) return;
+  std::unique_lock<std::mutex> lock(refresh_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  next_check_ms_ = now + check_interval_ms_;
+  auto counter = meta_->ChangeCounter();
+  if (counter.ok() && counter.value() != last_counter_) Reload();
+}
+
+void ProjectCache::Invalidate() {
+  std::lock_guard<std::mutex> lock(refresh_mu_);
+  Reload();
+}
+
+std::optional<Project> ProjectCache::ByKey(const std::string& key) {
+  MaybeRefresh();
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) return *it->second;
+  }
+  auto p = meta_->FindProjectByKey(key);
+  if (!p.ok() || !p.value()) return std::nullopt;
+  auto sp = std::make_shared<const Project>(*p.value());
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  by_key_[sp->public_key] = sp;
+  by_id_[sp->id] = sp;
+  return *sp;
+}
+
+std::optional<Project> ProjectCache::ById(int64_t id) {
+  MaybeRefresh();
+  {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = by_id_.find(id);
+    if (it != by_id_.end()) return *it->second;
+  }
+  auto p = meta_->GetProject(id);
+  if (!p.ok() || !p.value()) return std::nullopt;
+  auto sp = std::make_shared<const Project>(*p.value());
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  by_key_[sp->public_key] = sp;
+  by_id_[sp->id] = sp;
+  return *sp;
+}
+
+bool OriginAllowed(const std::vector<std::string>& allowed, std::string_view origin) {
+  if (allowed.empty()) return true;
+  for (const auto& pat : allowed) {
+    if (pat == "*" || pat == origin) return true;
+    size_t star = pat.find("*.");
+    if (star != std::string::npos) {
+      std::string_view scheme = std::string_view(pat).substr(0, star);  // "" or "https://"
+      std::string_view suffix = std::string_view(pat).substr(star + 1);  // ".example.com"
+      std::string_view o = origin;
+      if (!scheme.empty()) {
+        if (o.substr(0, scheme.size()) != scheme) continue;
+        o.remove_prefix(scheme.size());
+      } else {
+        size_t p = o.find("://");
+        if (p != std::string_view::npos) o.remove_prefix(p + 3);
+      }
+      if (o.size() > suffix.size() && o.substr(o.size() - suffix.size()) == suffix) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace vigil

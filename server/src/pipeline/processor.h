@@ -1,0 +1,55 @@
+// Processor: the `process` stage (DESIGN.md §1). Takes durable batches from the Queue, runs the
+// pipeline steps on their events, stores them in the EventStore and only then commits the queue
+// offset. A crash between the store write and the commit replays the batch; the EventStore's
+// idempotent insert (by event id) keeps every event exactly once.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "common/metrics.h"
+#include "store/event_store.h"
+#include "store/queue.h"
+
+namespace vigil {
+
+// A pipeline step: edits events in place (enrichment) or removes them (filters) and may touch
+// other stores (grouping). Steps run in order on the processor thread.
+class PipelineStep {
+ public:
+  virtual ~PipelineStep() = default;
+  virtual void Process(NormalizedBatch* batch) = 0;
+};
+
+struct ProcessorMetrics {
+  Counter* processed = nullptr;  // events stored (new)
+  Counter* corrupt = nullptr;    // undecodable queue records (never expected)
+  Gauge* lag_ms = nullptr;       // received_at of the last processed batch vs now
+};
+
+class Processor {
+ public:
+  Processor(Queue* queue, EventStore* events, std::vector<PipelineStep*> steps, ProcessorMetrics metrics);
+  ~Processor();
+
+  void Start();
+  // Processes what is already durable (up to `drain`), then stops the thread.
+  void Stop(std::chrono::milliseconds drain);
+
+ private:
+  void Loop();
+  // Returns false when the store failed (the records stay uncommitted and are retried).
+  bool ProcessRecords(const std::vector<QueueRecord>& records);
+
+  Queue* queue_;
+  EventStore* events_;
+  std::vector<PipelineStep*> steps_;
+  ProcessorMetrics metrics_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> drain_deadline_ns_{0};
+  std::thread thread_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,32 @@
+// EventStore: where normalized events live (SQLite embedded; ClickHouse scale-out).
+// Implementations are safe to call from several threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "common/event.h"
+#include "common/status.h"
+
+namespace vigil {
+
+struct EventQuery {
+  int64_t project_id = 0;
+  std::optional<EventType> type;
+  std::optional<int64_t> since;  // ms, inclusive
+  std::optional<int64_t> until;  // ms, exclusive
+  int limit = 100;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  // Stores the events in one atomic write. Idempotent by (project_id, event_id): an event already
+  // stored is skipped, so a replayed queue record never duplicates. Returns how many were new.
+  virtual Result<size_t> Insert(const std::vector<Event>& events) = 0;
+  // Newest first (ts descending, then insertion order descending).
+  virtual Result<std::vector<Event>> Query(const EventQuery& q) = 0;
+};
+
+}  // namespace vigil

@@ -1,0 +1,77 @@
+// Thin RAII wrapper over the SQLite C API. A SqliteDb is one connection: use it from one thread at
+// a time (callers serialize with their own mutex). Statements are prepared once and reused.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace vigil {
+
+class SqliteStmt {
+ public:
+  SqliteStmt() = default;
+  SqliteStmt(sqlite3* db, sqlite3_stmt* s) : db_(db), stmt_(s) {}
+  SqliteStmt(SqliteStmt&& o) noexcept : db_(o.db_), stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  SqliteStmt& operator=(SqliteStmt&& o) noexcept;
+  SqliteStmt(const SqliteStmt&) = delete;
+  SqliteStmt& operator=(const SqliteStmt&) = delete;
+  ~SqliteStmt();
+
+  // Parameters are 1-based, as in SQLite.
+  SqliteStmt& Bind(int i, int64_t v);
+  SqliteStmt& Bind(int i, double v);
+  SqliteStmt& Bind(int i, std::string_view v);  // text; the caller keeps `v` alive until Step
+  SqliteStmt& BindBlob(int i, std::string_view v);
+  SqliteStmt& BindNull(int i);
+  SqliteStmt& Bind(int i, std::optional<double> v) { return v ? Bind(i, *v) : BindNull(i); }
+  SqliteStmt& Bind(int i, std::optional<int> v) { return v ? Bind(i, int64_t{*v}) : BindNull(i); }
+
+  // Returns true while a row is available, false when done; errors become a Status.
+  Result<bool> Step();
+  // Step to completion (for writes).
+  Status Run();
+  void Reset();
+
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  double Double(int col) const { return sqlite3_column_double(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  std::string Text(int col) const;
+  std::string_view TextView(int col) const;
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteDb {
+ public:
+  SqliteDb() = default;
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Opens (creating) `path` in WAL mode with a busy timeout. `synchronous` is "NORMAL" or "FULL".
+  Status Open(const std::string& path, const std::string& synchronous = "NORMAL");
+  Status Exec(const std::string& sql);
+  Result<SqliteStmt> Prepare(std::string_view sql);
+  int64_t Changes() const { return sqlite3_changes64(db_); }
+  int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+  sqlite3* raw() const { return db_; }
+
+  // Applies forward-only migrations: migrations[i] moves the schema from version i to i+1
+  // (PRAGMA user_version). Each migration runs in its own transaction. Refuses a database whose
+  // version is newer than this binary knows.
+  Status Migrate(const std::vector<std::string>& migrations, const std::string& what);
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace vigil

@@ -1,0 +1,175 @@
+#include "store/sqlite/sqlite_event_store.h"
+
+namespace vigil {
+
+const std::vector<std::string>& EventStoreMigrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 1: the event table of DESIGN.md §3.
+      R"sql(
+CREATE TABLE events(
+  seq INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  value REAL,
+  duration REAL,
+  status INTEGER,
+  uid TEXT NOT NULL DEFAULT '',
+  sid TEXT NOT NULL DEFAULT '',
+  release TEXT NOT NULL DEFAULT '',
+  environment TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  path TEXT NOT NULL DEFAULT '',
+  referrer TEXT NOT NULL DEFAULT '',
+  browser TEXT NOT NULL DEFAULT '',
+  browser_version TEXT NOT NULL DEFAULT '',
+  os TEXT NOT NULL DEFAULT '',
+  os_version TEXT NOT NULL DEFAULT '',
+  device TEXT NOT NULL DEFAULT '',
+  country TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  city TEXT NOT NULL DEFAULT '',
+  fingerprint TEXT NOT NULL DEFAULT '',
+  issue_id INTEGER,
+  level TEXT NOT NULL DEFAULT '',
+  message TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE UNIQUE INDEX events_by_event_id ON events(project_id, event_id);
+CREATE INDEX events_by_ts ON events(project_id, ts);
+CREATE INDEX events_by_type_ts ON events(project_id, type, ts);
+)sql",
+  };
+  return kMigrations;
+}
+
+namespace {
+constexpr const char* kColumns =
+    "project_id, event_id, ts, received_at, type, name, value, duration, status, uid, sid, release, "
+    "environment, url, path, referrer, browser, browser_version, os, os_version, device, country, "
+    "region, city, fingerprint, issue_id, level, message, data";
+}
+
+Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const std::string& path) {
+  std::unique_ptr<SqliteEventStore> s(new SqliteEventStore());
+  Status st = s->write_db_.Open(path);
+  if (!st.ok()) return st;
+  st = s->write_db_.Migrate(EventStoreMigrations(), "events");
+  if (!st.ok()) return st;
+  st = s->read_db_.Open(path);
+  if (!st.ok()) return st;
+  auto ins = s->write_db_.Prepare(std::string("INSERT OR IGNORE INTO events(") + kColumns +
+                                  ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins.ok()) return ins.status();
+  s->insert_ = std::move(ins.value());
+  return s;
+}
+
+Result<size_t> SqliteEventStore::Insert(const std::vector<Event>& events) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Status st = write_db_.Exec("BEGIN");
+  if (!st.ok()) return st;
+  size_t added = 0;
+  for (const Event& e : events) {
+    SqliteStmt& s = insert_;
+    s.Bind(1, e.project_id)
+        .Bind(2, e.event_id)
+        .Bind(3, e.ts)
+        .Bind(4, e.received_at)
+        .Bind(5, EventTypeName(e.type))
+        .Bind(6, e.name)
+        .Bind(7, e.value)
+        .Bind(8, e.duration)
+        .Bind(9, e.status)
+        .Bind(10, e.uid)
+        .Bind(11, e.sid)
+        .Bind(12, e.release)
+        .Bind(13, e.environment)
+        .Bind(14, e.url)
+        .Bind(15, e.path)
+        .Bind(16, e.referrer)
+        .Bind(17, e.browser)
+        .Bind(18, e.browser_version)
+        .Bind(19, e.os)
+        .Bind(20, e.os_version)
+        .Bind(21, e.device)
+        .Bind(22, e.country)
+        .Bind(23, e.region)
+        .Bind(24, e.city)
+        .Bind(25, e.fingerprint);
+    if (e.issue_id) s.Bind(26, e.issue_id); else s.BindNull(26);
+    s.Bind(27, e.level).Bind(28, e.message).Bind(29, e.data);
+    st = s.Run();
+    if (!st.ok()) {
+      write_db_.Exec("ROLLBACK");
+      return st;
+    }
+    added += static_cast<size_t>(write_db_.Changes());
+  }
+  st = write_db_.Exec("COMMIT");
+  if (!st.ok()) {
+    write_db_.Exec("ROLLBACK");
+    return st;
+  }
+  return added;
+}
+
+Result<std::vector<Event>> SqliteEventStore::Query(const EventQuery& q) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM events WHERE project_id = ?1";
+  if (q.type) sql += " AND type = ?2";
+  if (q.since) sql += " AND ts >= ?3";
+  if (q.until) sql += " AND ts < ?4";
+  sql += " ORDER BY ts DESC, seq DESC LIMIT ?5";
+  std::lock_guard<std::mutex> lock(read_mu_);
+  auto st = read_db_.Prepare(sql);
+  if (!st.ok()) return st.status();
+  SqliteStmt& s = st.value();
+  s.Bind(1, q.project_id);
+  if (q.type) s.Bind(2, EventTypeName(*q.type));
+  if (q.since) s.Bind(3, *q.since);
+  if (q.until) s.Bind(4, *q.until);
+  s.Bind(5, int64_t{q.limit});
+  std::vector<Event> out;
+  while (true) {
+    auto row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    Event e;
+    e.project_id = s.Int(0);
+    e.event_id = s.Text(1);
+    e.ts = s.Int(2);
+    e.received_at = s.Int(3);
+    ParseEventType(s.TextView(4), &e.type);
+    e.name = s.Text(5);
+    if (!s.IsNull(6)) e.value = s.Double(6);
+    if (!s.IsNull(7)) e.duration = s.Double(7);
+    if (!s.IsNull(8)) e.status = static_cast<int>(s.Int(8));
+    e.uid = s.Text(9);
+    e.sid = s.Text(10);
+    e.release = s.Text(11);
+    e.environment = s.Text(12);
+    e.url = s.Text(13);
+    e.path = s.Text(14);
+    e.referrer = s.Text(15);
+    e.browser = s.Text(16);
+    e.browser_version = s.Text(17);
+    e.os = s.Text(18);
+    e.os_version = s.Text(19);
+    e.device = s.Text(20);
+    e.country = s.Text(21);
+    e.region = s.Text(22);
+    e.city = s.Text(23);
+    e.fingerprint = s.Text(24);
+    e.issue_id = s.IsNull(25) ? 0 : s.Int(25);
+    e.level = s.Text(26);
+    e.message = s.Text(27);
+    e.data = s.Text(28);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace vigil

@@ -1,0 +1,48 @@
+// SqliteMetaStore: the embedded MetaStore, one SQLite file (meta.db). One connection guarded by a
+// mutex: metadata traffic is light and hot paths cache what they need (ingest/project_cache.h).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/meta_store.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace vigil {
+
+class SqliteMetaStore : public MetaStore {
+ public:
+  static Result<std::unique_ptr<SqliteMetaStore>> Open(const std::string& path);
+
+  Result<Project> CreateProject(const std::string& name) override;
+  Result<std::optional<Project>> GetProject(int64_t id) override;
+  Result<std::optional<Project>> FindProjectByKey(const std::string& public_key) override;
+  Result<std::vector<Project>> ListProjects() override;
+  Status SetProjectEnabled(int64_t id, bool enabled) override;
+  Status SetAllowedOrigins(int64_t id, const std::vector<std::string>& origins) override;
+
+  Result<int64_t> CountUsers() override;
+  Result<User> CreateUser(const std::string& email, const std::string& password_hash,
+                          const std::string& role) override;
+  Result<std::optional<User>> FirstAdmin() override;
+  Result<bool> IsMember(int64_t user_id, int64_t project_id) override;
+
+  Result<std::string> CreateApiToken(const std::string& name, int64_t user_id) override;
+  Result<std::optional<ApiTokenInfo>> FindApiToken(const std::string& token) override;
+
+  Result<std::optional<std::string>> GetSetting(const std::string& key) override;
+  Status SetSetting(const std::string& key, const std::string& value) override;
+  Result<int64_t> ChangeCounter() override;
+
+ private:
+  SqliteMetaStore() = default;
+  Result<std::vector<Project>> QueryProjects(const std::string& where, const std::string& arg, int64_t id);
+  std::mutex mu_;
+  SqliteDb db_;
+  int64_t local_writes_ = 0;
+};
+
+const std::vector<std::string>& MetaStoreMigrations();
+
+}  // namespace vigil

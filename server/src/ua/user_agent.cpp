@@ -1,0 +1,322 @@
+#include "ua/user_agent.h"
+
+#include <re2/re2.h>
+#include <re2/set.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace vigil::ua {
+namespace {
+
+// uap-core uses at most $1..$9 in replacements; RE2 captures beyond that are never read.
+constexpr int kMaxGroups = 10;  // group 0 (whole match) + $1..$9
+
+// The replacement fields a rule may carry, per section. Slot i corresponds to output field i.
+constexpr std::array<const char*, 5> kBrowserFields = {"family_replacement", "v1_replacement",
+                                                       "v2_replacement", "v3_replacement", ""};
+constexpr std::array<const char*, 5> kOsFields = {"os_replacement", "os_v1_replacement",
+                                                  "os_v2_replacement", "os_v3_replacement",
+                                                  "os_v4_replacement"};
+constexpr std::array<const char*, 5> kDeviceFields = {"device_replacement", "brand_replacement",
+                                                      "model_replacement", "", ""};
+
+struct Rule {
+  std::unique_ptr<RE2> regex;
+  int index_in_yaml = 0;
+  std::array<std::string, 5> replacement;
+  std::array<bool, 5> has_replacement{};
+};
+
+// One of user_agent_parsers / os_parsers / device_parsers. `prefilter` answers "which rules match
+// anywhere in this string" in one DFA pass; the lowest matching rule is then re-run for captures.
+struct Section {
+  std::vector<Rule> rules;
+  std::unique_ptr<RE2::Set> prefilter;  // set index i == rules[i]
+  // How often the prefilter's DFA ran out of memory and we fell back to trying rules in order.
+  mutable std::atomic<uint64_t> prefilter_fallbacks{0};
+};
+
+// Removes leading/trailing ASCII whitespace in place (uap: results are trimmed).
+void TrimInPlace(std::string& s) {
+  size_t begin = 0, end = s.size();
+  while (begin < end && (s[begin] == ' ' || s[begin] == '\t' || s[begin] == '\r' || s[begin] == '\n'))
+    ++begin;
+  while (end > begin && (s[end - 1] == ' ' || s[end - 1] == '\t' || s[end - 1] == '\r' || s[end - 1] == '\n'))
+    --end;
+  if (begin != 0 || end != s.size()) s = s.substr(begin, end - begin);
+}
+
+// Expands $1..$9 in a replacement template with the captured groups (absent groups expand to
+// nothing), then trims.
+std::string Expand(const std::string& tmpl, const re2::StringPiece* groups, int group_count) {
+  std::string out;
+  out.reserve(tmpl.size() + 16);
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    char c = tmpl[i];
+    if (c == '$' && i + 1 < tmpl.size() && tmpl[i + 1] >= '1' && tmpl[i + 1] <= '9') {
+      int g = tmpl[i + 1] - '0';
+      if (g < group_count && groups[g].data() != nullptr) out.append(groups[g].data(), groups[g].size());
+      ++i;
+    } else {
+      out.push_back(c);
+    }
+  }
+  TrimInPlace(out);
+  return out;
+}
+
+std::string Group(const re2::StringPiece* groups, int group_count, int g) {
+  if (g >= group_count || groups[g].data() == nullptr) return {};
+  std::string out(groups[g].data(), groups[g].size());
+  TrimInPlace(out);
+  return out;
+}
+
+}  // namespace
+
+struct UserAgentParser::Rules {
+  Section browser, os, device;
+  RuleLoadReport report;
+};
+
+std::string TranslatePcreToRe2(std::string_view p) {
+  std::string out;
+  out.reserve(p.size());
+  bool in_class = false;
+  // True right after a complete quantifier (`*`, `+`, `?`, `{m,n}`): a `+` there is PCRE's
+  // possessive marker and a `?` is the lazy marker.
+  bool after_quantifier = false;
+  bool after_open_paren = false;  // `(?` starts a group construct, not a quantifier
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      out.push_back(c);
+      out.push_back(p[++i]);
+      after_quantifier = after_open_paren = false;
+      continue;
+    }
+    if (in_class) {
+      out.push_back(c);
+      if (c == ']') in_class = false;
+      continue;
+    }
+    if (after_quantifier && (c == '+' || c == '?')) {
+      if (c == '?') out.push_back(c);  // lazy: RE2 has it; possessive `+`: dropped
+      after_quantifier = false;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out.push_back(c);
+      // A `]` (or `^]`) right after the opening bracket is a literal member, not the end.
+      if (i + 1 < p.size() && p[i + 1] == '^') out.push_back(p[++i]);
+      if (i + 1 < p.size() && p[i + 1] == ']') out.push_back(p[++i]);
+      after_quantifier = after_open_paren = false;
+      continue;
+    }
+    if (c == '(' && p.substr(i, 3) == "(?>") {  // atomic group -> non-capturing group
+      out += "(?:";
+      i += 2;
+      after_quantifier = after_open_paren = false;
+      continue;
+    }
+    if (c == '{') {
+      size_t close = p.find('}', i);
+      bool is_counted = close != std::string_view::npos && close > i + 1;
+      for (size_t k = i + 1; is_counted && k < close; ++k)
+        if (!(std::isdigit(static_cast<unsigned char>(p[k])) || p[k] == ',')) is_counted = false;
+      if (is_counted) {
+        out.append(p.substr(i, close - i + 1));
+        i = close;
+        after_quantifier = true;
+        after_open_paren = false;
+        continue;
+      }
+    }
+    out.push_back(c);
+    after_quantifier = c == '*' || c == '+' || (c == '?' && !after_open_paren);
+    after_open_paren = c == '(';
+  }
+  return out;
+}
+
+namespace {
+
+void LoadSection(const YAML::Node& list, const char* section_name,
+                 const std::array<const char*, 5>& fields, Section& section,
+                 RuleLoadReport& report) {
+  if (!list || !list.IsSequence())
+    throw std::runtime_error(std::string("regexes.yaml: missing list '") + section_name + "'");
+  RE2::Options options;
+  options.set_log_errors(false);
+  // The prefilter DFA for ~600 device rules needs room to cache its states; when it runs out, RE2
+  // gives up and we fall back to trying rules one by one (slower, same result).
+  RE2::Options set_options = options;
+  set_options.set_max_mem(int64_t{64} << 20);
+  section.prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+
+  int index = -1;
+  for (const YAML::Node& entry : list) {
+    ++index;
+    ++report.rules_total;
+    std::string pattern = entry["regex"].as<std::string>("");
+    std::string translated = TranslatePcreToRe2(pattern);
+    const YAML::Node flag = entry["regex_flag"];
+    if (flag && flag.as<std::string>("") == "i") translated = "(?i)" + translated;
+
+    Rule rule;
+    rule.index_in_yaml = index;
+    rule.regex = std::make_unique<RE2>(translated, options);
+    if (!rule.regex->ok()) {
+      report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
+                                     pattern + " (" + rule.regex->error() + ")");
+      continue;
+    }
+    std::string set_error;
+    if (section.prefilter->Add(translated, &set_error) < 0) {
+      report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
+                                     pattern + " (set: " + set_error + ")");
+      continue;
+    }
+    if (translated != pattern && translated != "(?i)" + pattern) ++report.rules_translated;
+    for (size_t f = 0; f < fields.size(); ++f) {
+      if (fields[f][0] == '\0') continue;
+      const YAML::Node value = entry[fields[f]];
+      if (value && !value.IsNull()) {
+        rule.replacement[f] = value.as<std::string>();
+        rule.has_replacement[f] = true;
+      }
+    }
+    section.rules.push_back(std::move(rule));
+    ++report.rules_compiled;
+  }
+  if (!section.prefilter->Compile())
+    throw std::runtime_error(std::string("regexes.yaml: cannot compile prefilter for ") + section_name);
+}
+
+// Finds the first rule (in yaml order) that matches, filling `groups`. Returns null if none.
+const Rule* FirstMatch(const Section& section, std::string_view text,
+                       std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
+  re2::StringPiece input(text.data(), text.size());
+  auto try_rule = [&](const Rule& rule) {
+    group_count = std::min(kMaxGroups, rule.regex->NumberOfCapturingGroups() + 1);
+    return rule.regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
+  };
+
+  // The candidate list is reused per thread so a parse allocates nothing for it.
+  thread_local std::vector<int> candidates;
+  candidates.clear();
+  RE2::Set::ErrorInfo error{};
+  if (section.prefilter->Match(input, &candidates, &error)) {
+    std::sort(candidates.begin(), candidates.end());
+    for (int i : candidates)
+      if (try_rule(section.rules[i])) return &section.rules[i];
+    return nullptr;
+  }
+  if (error.kind == RE2::Set::kNoError) return nullptr;  // definitely no rule matches
+  section.prefilter_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  for (const Rule& rule : section.rules)
+    if (try_rule(rule)) return &rule;
+  return nullptr;
+}
+
+// Matches Chrome's and others' automation builds and common monitoring/preview agents that uap
+// does not classify as "Spider".
+const RE2& AutomationPattern() {
+  static const RE2 pattern(
+      "(?i)(?:HeadlessChrome|PhantomJS|Chrome-Lighthouse|Lighthouse|PTST/|Pingdom|"
+      "GTmetrix|Google-InspectionTool|Googlebot|bingbot|Slurp|DuckDuckBot|Baiduspider|"
+      "YandexBot|facebookexternalhit|Bytespider|GPTBot|ClaudeBot|python-requests|curl/|Wget/|"
+      "Go-http-client|okhttp/|node-fetch|axios/)");
+  return pattern;
+}
+
+}  // namespace
+
+UserAgentParser::UserAgentParser(std::unique_ptr<Rules> rules) : rules_(std::move(rules)) {}
+UserAgentParser::~UserAgentParser() = default;
+
+std::unique_ptr<UserAgentParser> UserAgentParser::LoadYaml(std::string_view text) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(std::string("regexes.yaml: invalid YAML: ") + e.what());
+  }
+  auto rules = std::make_unique<Rules>();
+  LoadSection(root["user_agent_parsers"], "user_agent_parsers", kBrowserFields, rules->browser, rules->report);
+  LoadSection(root["os_parsers"], "os_parsers", kOsFields, rules->os, rules->report);
+  LoadSection(root["device_parsers"], "device_parsers", kDeviceFields, rules->device, rules->report);
+  if (rules->report.rules_compiled == 0) throw std::runtime_error("regexes.yaml: no usable rule");
+  return std::unique_ptr<UserAgentParser>(new UserAgentParser(std::move(rules)));
+}
+
+std::unique_ptr<UserAgentParser> UserAgentParser::LoadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open regexes file: " + path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return LoadYaml(buffer.str());
+}
+
+const RuleLoadReport& UserAgentParser::load_report() const { return rules_->report; }
+
+BrowserInfo UserAgentParser::ParseBrowser(std::string_view ua) const {
+  BrowserInfo out;
+  std::array<re2::StringPiece, kMaxGroups> g;
+  int n = 0;
+  const Rule* rule = FirstMatch(rules_->browser, ua, g, n);
+  if (!rule) return out;
+  // Field i defaults to capture group i+1; a replacement template overrides it.
+  std::string* fields[4] = {&out.family, &out.major, &out.minor, &out.patch};
+  for (int f = 0; f < 4; ++f)
+    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
+  if (out.family.empty()) out.family = "Other";
+  return out;
+}
+
+OsInfo UserAgentParser::ParseOs(std::string_view ua) const {
+  OsInfo out;
+  std::array<re2::StringPiece, kMaxGroups> g;
+  int n = 0;
+  const Rule* rule = FirstMatch(rules_->os, ua, g, n);
+  if (!rule) return out;
+  std::string* fields[5] = {&out.family, &out.major, &out.minor, &out.patch, &out.patch_minor};
+  for (int f = 0; f < 5; ++f)
+    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
+  if (out.family.empty()) out.family = "Other";
+  return out;
+}
+
+DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
+  DeviceInfo out;
+  std::array<re2::StringPiece, kMaxGroups> g;
+  int n = 0;
+  const Rule* rule = FirstMatch(rules_->device, ua, g, n);
+  if (!rule) return out;
+  // Device: family and model both default to group 1; brand has no default.
+  out.family = rule->has_replacement[0] ? Expand(rule->replacement[0], g.data(), n) : Group(g.data(), n, 1);
+  out.brand = rule->has_replacement[1] ? Expand(rule->replacement[1], g.data(), n) : std::string();
+  out.model = rule->has_replacement[2] ? Expand(rule->replacement[2], g.data(), n) : Group(g.data(), n, 1);
+  if (out.family.empty()) out.family = "Other";
+  return out;
+}
+
+UserAgent UserAgentParser::Parse(std::string_view ua) const {
+  UserAgent out;
+  out.browser = ParseBrowser(ua);
+  out.os = ParseOs(ua);
+  out.device = ParseDevice(ua);
+  re2::StringPiece input(ua.data(), ua.size());
+  out.is_bot = out.device.family == "Spider" || RE2::PartialMatch(input, AutomationPattern());
+  return out;
+}
+
+}  // namespace vigil::ua

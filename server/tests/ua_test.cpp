@@ -1,0 +1,424 @@
+// User-agent enrichment: uap-core's own test corpus (read in place from shared/testdata),
+// PCRE translation, client hints, bot flag and the LRU cache.
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ua/client_hints.h"
+#include "ua/user_agent.h"
+#include "ua/user_agent_cache.h"
+
+namespace vigil::ua {
+namespace {
+
+std::string UapTestdataDir() {
+  if (const char* root = std::getenv("VIGIL_TESTDATA")) return std::string(root) + "/uap-core";
+  return std::string(VIGIL_SOURCE_DIR) + "/../shared/testdata/uap-core";
+}
+
+std::string RegexesPath() {
+  if (const char* path = std::getenv("VIGIL_UAP_REGEXES")) return path;
+  return std::string(VIGIL_SOURCE_DIR) + "/node_modules/uap-core/regexes.yaml";
+}
+
+// Loaded once: compiling ~1200 rules takes a while and the parser is immutable.
+const UserAgentParser& Parser() {
+  static const std::unique_ptr<UserAgentParser> parser = [] {
+    std::string path = RegexesPath();
+    if (!std::filesystem::exists(path))
+      throw std::runtime_error(path + " missing: run `npm install` in the repo root (uap-core)");
+    return UserAgentParser::LoadFile(path);
+  }();
+  return *parser;
+}
+
+std::string Field(const YAML::Node& test_case, const char* key) {
+  const YAML::Node v = test_case[key];
+  return v && !v.IsNull() ? v.as<std::string>() : std::string();
+}
+
+// Runs every case of a uap-core test file; `actual` renders the parse of one UA as
+// "field=value" pairs in the same order as `expected_fields`. Returns the pass rate.
+double RunCorpus(const std::string& file, const std::vector<const char*>& expected_fields,
+                 const std::function<std::vector<std::string>(std::string_view)>& actual) {
+  std::string path = UapTestdataDir() + "/" + file;
+  YAML::Node root = YAML::LoadFile(path);
+  const YAML::Node cases = root["test_cases"];
+  EXPECT_TRUE(cases && cases.size() > 0) << path;
+  size_t passed = 0, total = 0, printed = 0;
+  for (const YAML::Node& c : cases) {
+    ++total;
+    std::string ua = Field(c, "user_agent_string");
+    std::vector<std::string> got = actual(ua);
+    bool ok = true;
+    std::string diff;
+    for (size_t i = 0; i < expected_fields.size(); ++i) {
+      std::string want = Field(c, expected_fields[i]);
+      if (got[i] != want) {
+        ok = false;
+        diff += std::string(" ") + expected_fields[i] + ": want '" + want + "' got '" + got[i] + "';";
+      }
+    }
+    if (ok) {
+      ++passed;
+    } else if (printed++ < 15) {
+      std::printf("  FAIL %s: %s\n     %s\n", file.c_str(), ua.c_str(), diff.c_str());
+    }
+  }
+  double rate = total ? 100.0 * passed / total : 0;
+  std::printf("%s: %zu/%zu passed (%.2f%%)\n", file.c_str(), passed, total, rate);
+  return rate;
+}
+
+TEST(UaCorpus, BrowserCasesAllPass) {
+  double rate = RunCorpus("test_ua.yaml", {"family", "major", "minor", "patch"}, [](std::string_view ua) {
+    BrowserInfo b = Parser().ParseBrowser(ua);
+    return std::vector<std::string>{b.family, b.major, b.minor, b.patch};
+  });
+  EXPECT_EQ(rate, 100.0);
+}
+
+TEST(UaCorpus, OsCasesAllPass) {
+  double rate = RunCorpus("test_os.yaml", {"family", "major", "minor", "patch", "patch_minor"},
+                          [](std::string_view ua) {
+                            OsInfo o = Parser().ParseOs(ua);
+                            return std::vector<std::string>{o.family, o.major, o.minor, o.patch, o.patch_minor};
+                          });
+  EXPECT_EQ(rate, 100.0);
+}
+
+TEST(UaCorpus, DeviceCasesAtLeast995Permille) {
+  double rate = RunCorpus("test_device.yaml", {"family", "brand", "model"}, [](std::string_view ua) {
+    DeviceInfo d = Parser().ParseDevice(ua);
+    return std::vector<std::string>{d.family, d.brand, d.model};
+  });
+  EXPECT_GE(rate, 99.5);
+}
+
+TEST(UaRules, AllRulesCompile) {
+  const RuleLoadReport& report = Parser().load_report();
+  std::printf("rules: %d total, %d compiled, %d translated, %zu skipped\n", report.rules_total,
+              report.rules_compiled, report.rules_translated, report.rules_skipped.size());
+  for (const std::string& skipped : report.rules_skipped) std::printf("  skipped %s\n", skipped.c_str());
+  EXPECT_GT(report.rules_total, 1000);
+  EXPECT_EQ(report.rules_compiled + static_cast<int>(report.rules_skipped.size()), report.rules_total);
+  EXPECT_TRUE(report.rules_skipped.empty());
+}
+
+
+TEST(UaTranslate, PcreOnlySyntaxBecomesRe2) {
+  struct Case {
+    const char* pcre;
+    const char* re2;
+  } cases[] = {
+      {"Chrome/(\\d+)", "Chrome/(\\d+)"},              // nothing to do
+      {"a*+b", "a*b"},                                 // possessive star
+      {"a++b", "a+b"},                                 // possessive plus
+      {"a?+b", "a?b"},                                 // possessive optional
+      {"a{2,3}+b", "a{2,3}b"},                         // possessive counted
+      {"(?>ab|a)c", "(?:ab|a)c"},                      // atomic group
+      {"a+?b", "a+?b"},                                // lazy stays
+      {"(?:x)+", "(?:x)+"},                            // `(?` is not a quantifier
+      {"\\(?+x", "\\(?x"},                             // escaped paren, then possessive `?+`
+      {"[+*]+x", "[+*]+x"},                            // class members are literals
+      {"[]+]++", "[]+]+"},                             // `]` first in a class is literal
+      {"\\++", "\\++"},                                // escaped plus then a real quantifier
+  };
+  for (const Case& c : cases) EXPECT_EQ(TranslatePcreToRe2(c.pcre), c.re2) << "input: " << c.pcre;
+}
+
+TEST(UaRules, UnsupportedRuleIsSkippedAndReported) {
+  // A lookahead cannot run on RE2; the loader must skip it, say so, and keep the other rules.
+  auto parser = UserAgentParser::LoadYaml(R"(
+user_agent_parsers:
+  - regex: 'Foo(?=Bar)'
+  - regex: '(Baz)/(\d+)'
+os_parsers:
+  - regex: '(Qux) (\d+)'
+device_parsers:
+  - regex: '(?i)(zed)'
+    regex_flag: 'i'
+    device_replacement: 'Zed $1'
+    brand_replacement: 'ZedCo'
+)");
+  const RuleLoadReport& report = parser->load_report();
+  EXPECT_EQ(report.rules_total, 4);
+  EXPECT_EQ(report.rules_compiled, 3);
+  ASSERT_EQ(report.rules_skipped.size(), 1u);
+  EXPECT_NE(report.rules_skipped[0].find("user_agent_parsers[0]"), std::string::npos) << report.rules_skipped[0];
+  EXPECT_EQ(parser->ParseBrowser("Baz/7").family, "Baz");
+  EXPECT_EQ(parser->ParseBrowser("Baz/7").major, "7");
+  EXPECT_EQ(parser->ParseBrowser("FooBar").family, "Other");
+  EXPECT_EQ(parser->ParseDevice("a ZED phone").family, "Zed ZED");
+  EXPECT_EQ(parser->ParseDevice("a ZED phone").brand, "ZedCo");
+  EXPECT_EQ(parser->ParseDevice("a ZED phone").model, "ZED");
+}
+
+TEST(UaRules, LoadFailuresThrowAtStartup) {
+  EXPECT_THROW(UserAgentParser::LoadFile("/nonexistent/regexes.yaml"), std::runtime_error);
+  EXPECT_THROW(UserAgentParser::LoadYaml("user_agent_parsers: [unclosed"), std::runtime_error);
+  EXPECT_THROW(UserAgentParser::LoadYaml("user_agent_parsers: []\nos_parsers: []\n"), std::runtime_error);
+}
+
+TEST(UaRules, FirstMatchingRuleWinsAndReplacementsExpand) {
+  auto parser = UserAgentParser::LoadYaml(R"(
+user_agent_parsers:
+  - regex: '(Special)/(\d+)\.(\d+)'
+    family_replacement: 'Special Browser'
+    v2_replacement: '$3x'
+  - regex: '(\w+)/(\d+)\.(\d+)'
+os_parsers:
+  - regex: 'Win(NT|95)'
+    os_replacement: 'Windows $1'
+device_parsers:
+  - regex: '; (\w+) (\w+) Build'
+    device_replacement: ' $1 $2 '
+    brand_replacement: '$1'
+    model_replacement: '$2$9'
+)");
+  BrowserInfo special = parser->ParseBrowser("x Other/1.2 Special/3.4");
+  EXPECT_EQ(special.family, "Special Browser");  // rule 0 beats rule 1 though rule 1 matches earlier
+  EXPECT_EQ(special.major, "3");
+  EXPECT_EQ(special.minor, "4x");
+  EXPECT_EQ(special.patch, "");
+  EXPECT_EQ(parser->ParseBrowser("Other/1.2").family, "Other");
+  EXPECT_EQ(parser->ParseBrowser("Other/1.2").major, "1");
+  EXPECT_EQ(parser->ParseOs("(WinNT)").family, "Windows NT");
+  DeviceInfo d = parser->ParseDevice("(Linux; Acme Rocket Build/1)");
+  EXPECT_EQ(d.family, "Acme Rocket");  // trimmed
+  EXPECT_EQ(d.brand, "Acme");
+  EXPECT_EQ(d.model, "Rocket");        // absent $9 expands to nothing
+  EXPECT_EQ(parser->ParseDevice("nothing").family, "Other");
+}
+
+TEST(UaBots, SpidersAndAutomationAreFlagged) {
+  struct Case {
+    const char* ua;
+    bool bot;
+  } cases[] = {
+      {"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", true},
+      {"Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", true},
+      {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36", true},
+      {"Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse", true},
+      {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", false},
+      {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", false},
+      {"Mozilla/5.0 (Linux; Android 13; Cubot X70) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/112.0 Mobile Safari/537.36", false},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Parser().Parse(c.ua).is_bot, c.bot) << "input: " << c.ua;
+}
+
+// ---- client hints ----
+
+TEST(UaClientHints, BrandListParsingDropsGrease) {
+  struct Case {
+    const char* header;
+    bool valid;
+    std::vector<std::string> brands;  // "brand=version"
+  } cases[] = {
+      {R"("Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99")", true,
+       {"Chromium=124", "Google Chrome=124"}},
+      {R"(" Not A;Brand";v="99", "Chromium";v="90")", true, {"Chromium=90"}},
+      {R"("Not/A)Brand";v="8", "Microsoft Edge";v="126.0.2592.56")", true, {"Microsoft Edge=126.0.2592.56"}},
+      {R"("Not_A Brand";v="8","Opera";v="110")", true, {"Opera=110"}},
+      {R"("Quote \"in\" brand";v="1")", true, {"Quote \"in\" brand=1"}},
+      {R"("Chromium";v="124";extra, "X")", true, {"Chromium=124", "X="}},
+      {"", true, {}},
+      {R"("Chromium";v="124",)", false, {}},   // trailing comma
+      {R"("Chromium;v="124")", false, {}},     // unterminated string
+      {R"(Chromium;v="124")", false, {}},      // token, not string
+      {R"("Chromium" "Edge")", false, {}},     // missing comma
+      {R"("Chromium";V="124")", false, {}},    // keys are lowercase
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseBrandList(c.header);
+    ASSERT_EQ(parsed.has_value(), c.valid) << "input: " << c.header;
+    if (!parsed) continue;
+    std::vector<std::string> got;
+    for (const BrandVersion& b : *parsed) got.push_back(b.brand + "=" + b.version);
+    EXPECT_EQ(got, c.brands) << "input: " << c.header;
+  }
+}
+
+TEST(UaClientHints, SfStringParsing) {
+  EXPECT_EQ(ParseSfString(R"("Windows")"), "Windows");
+  EXPECT_EQ(ParseSfString(R"( "15.0.0" )"), "15.0.0");
+  EXPECT_EQ(ParseSfString(R"("")"), "");
+  EXPECT_EQ(ParseSfString("Windows"), std::nullopt);
+  EXPECT_EQ(ParseSfString(R"("Windows" x)"), std::nullopt);
+}
+
+const char* kWindowsChromeUa =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+const char* kReducedAndroidUa =
+    "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36";
+
+TEST(UaClientHints, WindowsPlatformVersionMapping) {
+  struct Case {
+    const char* platform_version;
+    const char* major;
+    const char* minor;
+  } cases[] = {
+      {R"("15.0.0")", "11", ""}, {R"("13.0.0")", "11", ""}, {R"("12.0.0")", "10", ""},
+      {R"("10.0.0")", "10", ""}, {R"("1.0.0")", "10", ""},  {R"("0.3.0")", "8", "1"},
+      {R"("0.2.0")", "8", ""},   {R"("0.1.0")", "7", ""},
+      {R"("bogus")", "10", ""},  // malformed: keep what the UA string said
+      {R"("0.0.0")", "10", ""},  // undocumented value: keep the UA string's answer
+  };
+  for (const Case& c : cases) {
+    ClientHints hints;
+    hints.sec_ch_ua_platform = R"("Windows")";
+    hints.sec_ch_ua_platform_version = c.platform_version;
+    UserAgent ua = ApplyClientHints(Parser().Parse(kWindowsChromeUa), hints, &Parser());
+    EXPECT_EQ(ua.os.family, "Windows") << "input: " << c.platform_version;
+    EXPECT_EQ(ua.os.major, c.major) << "input: " << c.platform_version;
+    EXPECT_EQ(ua.os.minor, c.minor) << "input: " << c.platform_version;
+  }
+}
+
+TEST(UaClientHints, HintsWinOverFrozenUserAgent) {
+  ClientHints hints;
+  hints.sec_ch_ua = R"("Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99")";
+  hints.sec_ch_ua_full_version_list =
+      R"("Chromium";v="124.0.6367.91", "Google Chrome";v="124.0.6367.91", "Not-A.Brand";v="99.0.0.0")";
+  hints.sec_ch_ua_platform = R"("Android")";
+  hints.sec_ch_ua_platform_version = R"("14.0.0")";
+  hints.sec_ch_ua_model = R"("Pixel 7")";
+  hints.sec_ch_ua_mobile = "?1";
+  UserAgent ua = ApplyClientHints(Parser().Parse(kReducedAndroidUa), hints, &Parser());
+  EXPECT_EQ(ua.browser.family, "Chrome Mobile");  // uap's finer family kept: same product
+  EXPECT_EQ(ua.browser.major, "124");
+  EXPECT_EQ(ua.browser.minor, "0");
+  EXPECT_EQ(ua.browser.patch, "6367");
+  EXPECT_EQ(ua.os.family, "Android");
+  EXPECT_EQ(ua.os.major, "14");
+  EXPECT_EQ(ua.os.minor, "");
+  EXPECT_EQ(ua.device.family, "Pixel 7");
+  EXPECT_EQ(ua.device.brand, "Google");  // found by uap's device rules
+  EXPECT_EQ(ua.device.model, "Pixel 7");
+}
+
+TEST(UaClientHints, BrandAndMajorOnly) {
+  ClientHints hints;
+  hints.sec_ch_ua = R"("Microsoft Edge";v="125", "Chromium";v="125", "Not.A/Brand";v="24")";
+  hints.sec_ch_ua_platform = R"("macOS")";
+  UserAgent ua = ApplyClientHints(Parser().Parse(kWindowsChromeUa), hints, &Parser());
+  EXPECT_EQ(ua.browser.family, "Edge");
+  EXPECT_EQ(ua.browser.major, "125");
+  EXPECT_EQ(ua.browser.minor, "");  // UA string's "0.0" belonged to version 124
+  EXPECT_EQ(ua.os.family, "Mac OS X");
+  EXPECT_EQ(ua.os.major, "");       // platform changed, no version hint
+}
+
+TEST(UaClientHints, MalformedOrAbsentHintsChangeNothing) {
+  UserAgent base = Parser().Parse(kWindowsChromeUa);
+  ClientHints hints;
+  EXPECT_TRUE(hints.empty());
+  hints.sec_ch_ua = R"("Chromium";v="124)";      // unterminated
+  hints.sec_ch_ua_platform = "Windows";           // not an sf-string
+  hints.sec_ch_ua_platform_version = R"("")";
+  hints.sec_ch_ua_model = R"("")";                 // desktops send an empty model
+  hints.sec_ch_ua_mobile = "?0";
+  UserAgent ua = ApplyClientHints(base, hints, &Parser());
+  EXPECT_EQ(ua.browser.family, base.browser.family);
+  EXPECT_EQ(ua.browser.patch, base.browser.patch);
+  EXPECT_EQ(ua.os.family, base.os.family);
+  EXPECT_EQ(ua.os.major, base.os.major);
+  EXPECT_EQ(ua.device.family, base.device.family);
+}
+
+TEST(UaClientHints, UnknownModelIsKeptVerbatimAndMobileMarksGenericPhone) {
+  ClientHints hints;
+  hints.sec_ch_ua_platform = R"("Android")";
+  hints.sec_ch_ua_model = R"("Zz Unlisted 9")";
+  UserAgent with_model = ApplyClientHints(Parser().Parse(kReducedAndroidUa), hints, &Parser());
+  EXPECT_EQ(with_model.device.model, "Zz Unlisted 9");
+
+  ClientHints mobile_only;
+  mobile_only.sec_ch_ua_mobile = "?1";
+  UserAgent other = Parser().Parse("SomethingUnknown/1.0");
+  ASSERT_EQ(other.device.family, "Other");
+  EXPECT_EQ(ApplyClientHints(other, mobile_only).device.family, "Generic Smartphone");
+}
+
+// ---- cache ----
+
+TEST(UaCache, ReturnsParserResultsAndCountsHits) {
+  UserAgentCache cache(Parser(), 100, 4);
+  auto first = cache.Lookup(kWindowsChromeUa);
+  auto second = cache.Lookup(kWindowsChromeUa);
+  EXPECT_EQ(first.get(), second.get());  // same shared entry
+  EXPECT_EQ(first->browser.family, "Chrome");
+  EXPECT_EQ(first->os.family, "Windows");
+  UserAgentCacheStats stats = cache.stats();
+  EXPECT_EQ(stats.hits, 1u);
+  EXPECT_EQ(stats.misses, 1u);
+  EXPECT_EQ(stats.entries, 1u);
+}
+
+TEST(UaCache, EvictsLeastRecentlyUsedWithinBound) {
+  UserAgentCache cache(Parser(), 3, 1);  // one shard: exact LRU order
+  ASSERT_EQ(cache.capacity(), 3u);
+  cache.Lookup("A/1");
+  cache.Lookup("B/1");
+  cache.Lookup("C/1");
+  cache.Lookup("A/1");  // A is now most recent; B is the eviction victim
+  cache.Lookup("D/1");
+  EXPECT_EQ(cache.stats().entries, 3u);
+  EXPECT_EQ(cache.stats().evictions, 1u);
+  uint64_t misses = cache.stats().misses;
+  cache.Lookup("A/1");
+  cache.Lookup("C/1");
+  cache.Lookup("D/1");
+  EXPECT_EQ(cache.stats().misses, misses);  // all three still cached
+  cache.Lookup("B/1");
+  EXPECT_EQ(cache.stats().misses, misses + 1);  // B had been evicted
+  EXPECT_EQ(cache.stats().entries, 3u);
+}
+
+TEST(UaCache, HintsArePartOfTheKey) {
+  UserAgentCache cache(Parser(), 100);
+  ClientHints win11;
+  win11.sec_ch_ua_platform = R"("Windows")";
+  win11.sec_ch_ua_platform_version = R"("15.0.0")";
+  ClientHints win10 = win11;
+  win10.sec_ch_ua_platform_version = R"("10.0.0")";
+  EXPECT_EQ(cache.Lookup(kWindowsChromeUa, win11)->os.major, "11");
+  EXPECT_EQ(cache.Lookup(kWindowsChromeUa, win10)->os.major, "10");
+  EXPECT_EQ(cache.Lookup(kWindowsChromeUa, win11)->os.major, "11");
+  EXPECT_EQ(cache.Lookup(kWindowsChromeUa, ClientHints{})->os.major, "10");
+  EXPECT_EQ(cache.stats().misses, 3u);
+  EXPECT_EQ(cache.stats().hits, 1u);
+}
+
+TEST(UaCache, ConcurrentWorkersSeeCorrectResults) {
+  // More distinct UAs than capacity, so threads insert, hit and evict at once.
+  std::vector<std::string> uas;
+  for (int i = 0; i < 200; ++i) uas.push_back("Firefox/" + std::to_string(i) + ".0");
+  UserAgentCache cache(Parser(), 64, 8);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 4; ++t) {
+    workers.emplace_back([&, t] {
+      for (int round = 0; round < 2000; ++round) {
+        int i = (round * 7 + t * 13) % static_cast<int>(uas.size());
+        auto ua = cache.Lookup(uas[i]);
+        if (ua->browser.family != "Firefox" || ua->browser.major != std::to_string(i)) ++wrong;
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  EXPECT_EQ(wrong.load(), 0);
+  UserAgentCacheStats stats = cache.stats();
+  EXPECT_LE(stats.entries, cache.capacity());
+  EXPECT_EQ(stats.hits + stats.misses, 8000u);
+}
+
+}  // namespace
+}  // namespace vigil::ua
