@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ua/client_hints.h"
+#include "ua/regex_rewrite.h"
 #include "ua/user_agent.h"
 #include "ua/user_agent_cache.h"
 
@@ -132,6 +133,20 @@ TEST(UaTranslate, PcreOnlySyntaxBecomesRe2) {
       {"\\++", "\\++"},                                // escaped plus then a real quantifier
   };
   for (const Case& c : cases) EXPECT_EQ(TranslatePcreToRe2(c.pcre), c.re2) << "input: " << c.pcre;
+}
+
+TEST(UaTranslate, PrefilterWideningOnlyLoosensBounds) {
+  struct Case {
+    const char* pattern;
+    const char* widened;
+  } cases[] = {
+      {"^.{0,200}?(Bot)", "^.*?(Bot)"},
+      {"; *([^;/]{1,100}?) Build", "; *([^;/]+?) Build"},
+      {"x{3,9}y{2}z{4,}", "x{3,}y{2}z{4,}"},  // exact and open counts stay
+      {"[{0,2}]\\{0,2\\}", "[{0,2}]\\{0,2\\}"},      // braces in classes / escaped are literal
+      {"a{,5}", "a{,5}"},                    // not a repetition in RE2: literal
+  };
+  for (const Case& c : cases) EXPECT_EQ(WidenBoundedRepetitions(c.pattern), c.widened) << "input: " << c.pattern;
 }
 
 TEST(UaRules, UnsupportedRuleIsSkippedAndReported) {

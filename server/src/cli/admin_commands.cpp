@@ -19,6 +19,7 @@ std::vector<FlagSpec> DataNameFlags(const std::string& what) {
   return {
       {"data", "VIGIL_DATA", "./vigil-data", "DIR", "data directory of the instance"},
       {"name", "", "", "NAME", "name of the " + what},
+      {"id", "", "", "ID", "id of the " + what + " (disable, enable)"},
   };
 }
 
@@ -34,6 +35,7 @@ int ProjectCommand(const std::vector<std::string>& args) {
   const char* usage =
       "Usage: vigil project create --data DIR --name NAME\n"
       "       vigil project list --data DIR\n"
+      "       vigil project disable|enable --data DIR --id ID\n"
       "Creates a project and prints one JSON line {\"id\":..,\"key\":..,\"dsn\":..}; list prints one such line per project.\n";
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     fputs(usage, stdout);
@@ -76,6 +78,18 @@ int ProjectCommand(const std::vector<std::string>& args) {
     auto ps = (*meta)->ListProjects();
     if (!ps.ok()) return Fail(ps.status().ToString());
     for (const auto& p : ps.value()) print(p);
+    return 0;
+  }
+  if (args[0] == "disable" || args[0] == "enable") {
+    auto id = flags.GetInt("id");
+    if (!id.ok()) return Fail("--id is required");
+    auto p = (*meta)->GetProject(id.value());
+    if (!p.ok()) return Fail(p.status().ToString());
+    if (!p.value()) return Fail("no project with id " + std::to_string(id.value()));
+    Status st = (*meta)->SetProjectEnabled(id.value(), args[0] == "enable");
+    if (!st.ok()) return Fail(st.ToString());
+    p.value()->enabled = args[0] == "enable";
+    print(*p.value());
     return 0;
   }
   return Fail("unknown project command '" + args[0] + "'\n" + usage);

@@ -16,6 +16,7 @@ std::string MainUsage() {
          "  serve            run everything in one process with embedded storage (SQLite)\n"
          "  project create   create a project; prints {\"id\",\"key\",\"dsn\"} as one JSON line\n"
          "  project list     list projects, one JSON line each\n"
+         "  project disable  stop accepting events for a project (enable: undo)\n"
          "  token create     create an API token for the HTTP API (Authorization: Bearer)\n\n"
          "Every flag has a VIGIL_* environment equivalent; `vigil <command> --help` lists them.\n"
          "Docs: README.md, docs/protocol.md, docs/architecture.md\n";

@@ -39,6 +39,7 @@ std::vector<FlagSpec> ServeFlags() {
       {"rate-burst", "VIGIL_RATE_BURST", "200000", "EVENTS", "per-project burst size"},
       {"queue-max-depth", "VIGIL_QUEUE_MAX_DEPTH", "200000", "BATCHES", "unprocessed batches before ingest answers 503"},
       {"sync", "VIGIL_SYNC", "normal", "normal|full", "SQLite synchronous mode of the queue: normal survives process crashes, full also power loss"},
+      {"process", "VIGIL_PROCESS", "true", "true|false", "run the process stage in this process (false: only ingest into the durable queue)"},
       {"drain-timeout", "VIGIL_DRAIN_TIMEOUT", "10", "SECONDS", "on SIGTERM/SIGINT, how long in-flight work may take"},
       {"log-level", "VIGIL_LOG_LEVEL", "info", "LEVEL", "debug, info, warn or error"},
   };
@@ -106,6 +107,11 @@ int ServeCommand(const std::vector<std::string>& args) {
       return 2;
     }
     *f.out = v.value();
+  }
+  std::string process_flag = flags.Get("process");
+  if (process_flag != "true" && process_flag != "false") {
+    fprintf(stderr, "vigil serve: --process must be true or false\n");
+    return 2;
   }
   std::string sync = flags.Get("sync");
   if (sync != "normal" && sync != "full") {
@@ -202,7 +208,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   std::string public_url = flags.Get("public-url");
   if (public_url.empty()) public_url = "http://" + host_for_url + ":" + std::to_string(server.port());
   (*meta)->SetSetting("public_url", public_url);
-  processor.Start();
+  if (process_flag == "true") processor.Start();
 
   LogInfo("listening", {{"addr", http_opt.host + ":" + std::to_string(server.port())},
                         {"data", paths->dir},

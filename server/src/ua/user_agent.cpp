@@ -1,5 +1,7 @@
 #include "ua/user_agent.h"
 
+#include "ua/regex_rewrite.h"
+
 #include <re2/re2.h>
 #include <re2/set.h>
 #include <yaml-cpp/yaml.h>
@@ -86,67 +88,6 @@ struct UserAgentParser::Rules {
   RuleLoadReport report;
 };
 
-std::string TranslatePcreToRe2(std::string_view p) {
-  std::string out;
-  out.reserve(p.size());
-  bool in_class = false;
-  // True right after a complete quantifier (`*`, `+`, `?`, `{m,n}`): a `+` there is PCRE's
-  // possessive marker and a `?` is the lazy marker.
-  bool after_quantifier = false;
-  bool after_open_paren = false;  // `(?` starts a group construct, not a quantifier
-  for (size_t i = 0; i < p.size(); ++i) {
-    char c = p[i];
-    if (c == '\\' && i + 1 < p.size()) {
-      out.push_back(c);
-      out.push_back(p[++i]);
-      after_quantifier = after_open_paren = false;
-      continue;
-    }
-    if (in_class) {
-      out.push_back(c);
-      if (c == ']') in_class = false;
-      continue;
-    }
-    if (after_quantifier && (c == '+' || c == '?')) {
-      if (c == '?') out.push_back(c);  // lazy: RE2 has it; possessive `+`: dropped
-      after_quantifier = false;
-      continue;
-    }
-    if (c == '[') {
-      in_class = true;
-      out.push_back(c);
-      // A `]` (or `^]`) right after the opening bracket is a literal member, not the end.
-      if (i + 1 < p.size() && p[i + 1] == '^') out.push_back(p[++i]);
-      if (i + 1 < p.size() && p[i + 1] == ']') out.push_back(p[++i]);
-      after_quantifier = after_open_paren = false;
-      continue;
-    }
-    if (c == '(' && p.substr(i, 3) == "(?>") {  // atomic group -> non-capturing group
-      out += "(?:";
-      i += 2;
-      after_quantifier = after_open_paren = false;
-      continue;
-    }
-    if (c == '{') {
-      size_t close = p.find('}', i);
-      bool is_counted = close != std::string_view::npos && close > i + 1;
-      for (size_t k = i + 1; is_counted && k < close; ++k)
-        if (!(std::isdigit(static_cast<unsigned char>(p[k])) || p[k] == ',')) is_counted = false;
-      if (is_counted) {
-        out.append(p.substr(i, close - i + 1));
-        i = close;
-        after_quantifier = true;
-        after_open_paren = false;
-        continue;
-      }
-    }
-    out.push_back(c);
-    after_quantifier = c == '*' || c == '+' || (c == '?' && !after_open_paren);
-    after_open_paren = c == '(';
-  }
-  return out;
-}
-
 namespace {
 
 void LoadSection(const YAML::Node& list, const char* section_name,
@@ -159,7 +100,7 @@ void LoadSection(const YAML::Node& list, const char* section_name,
   // The prefilter DFA for ~600 device rules needs room to cache its states; when it runs out, RE2
   // gives up and we fall back to trying rules one by one (slower, same result).
   RE2::Options set_options = options;
-  set_options.set_max_mem(int64_t{64} << 20);
+  set_options.set_max_mem(int64_t{256} << 20);
   section.prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
 
   int index = -1;
@@ -180,7 +121,7 @@ void LoadSection(const YAML::Node& list, const char* section_name,
       continue;
     }
     std::string set_error;
-    if (section.prefilter->Add(translated, &set_error) < 0) {
+    if (section.prefilter->Add(WidenBoundedRepetitions(translated), &set_error) < 0) {
       report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
                                      pattern + " (set: " + set_error + ")");
       continue;

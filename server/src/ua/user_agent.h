@@ -73,10 +73,4 @@ class UserAgentParser {
   std::unique_ptr<Rules> rules_;
 };
 
-// Rewrites PCRE-only syntax used by uap-core into RE2 syntax: possessive quantifiers (`a*+`)
-// and atomic groups (`(?>...)`) become their ordinary forms, which accept the same strings for
-// the patterns in uap-core (none relies on the no-backtrack rule to reject a match).
-// Returns the input unchanged when nothing needs rewriting. Exposed for tests.
-std::string TranslatePcreToRe2(std::string_view pcre_pattern);
-
 }  // namespace vigil::ua

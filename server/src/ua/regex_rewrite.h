@@ -1,0 +1,24 @@
+// Pattern rewrites that let uap-core's PCRE-flavoured rules run on RE2. Internal to ua/;
+// exposed for tests.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vigil::ua {
+
+// Rewrites PCRE-only syntax into RE2 syntax: possessive quantifiers (`a*+`) and atomic groups
+// (`(?>...)`) become their ordinary forms. For uap-core's patterns these accept the same strings
+// (none relies on the no-backtracking rule to reject a match). Lookarounds and backreferences
+// have no RE2 equivalent and are left as they are (RE2 then rejects the rule and the loader
+// reports it). Returns the input unchanged when nothing needs rewriting.
+std::string TranslatePcreToRe2(std::string_view pcre_pattern);
+
+// For the RE2::Set prefilter only: widens bounded repetitions (`x{0,200}` -> `x*`, `x{1,100}` ->
+// `x+`, `x{3,9}` -> `x{3,}`). The result matches a superset of the original, so it can only add
+// candidates, which the exact rule then rejects. uap-core bounds repetitions to protect
+// backtracking engines; in a DFA each bound multiplies the states, and one RE2::Set over the
+// bounded forms ran ~100x slower than over the widened ones.
+std::string WidenBoundedRepetitions(std::string_view re2_pattern);
+
+}  // namespace vigil::ua
