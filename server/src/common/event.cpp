@@ -74,6 +74,44 @@ void WriteEventJson(JsonWriter& w, const Event& e) {
   w.EndObject();
 }
 
+namespace {
+// The queue's compact form of an event: like WriteEventJson, but empty strings, absent numbers and
+// the batch-level project_id/received_at are left out (DecodeBatch restores the defaults).
+void WriteCompactEvent(JsonWriter& w, const Event& e, const NormalizedBatch& b) {
+  w.BeginObject().Field("event_id", e.event_id).Field("ts", e.ts).Field("type", EventTypeName(e.type));
+  if (e.project_id != b.project_id) w.Field("project_id", e.project_id);
+  if (e.received_at != b.received_at) w.Field("received_at", e.received_at);
+  auto str = [&](std::string_view k, const std::string& v) {
+    if (!v.empty()) w.Field(k, v);
+  };
+  str("name", e.name);
+  if (e.value) w.Field("value", *e.value);
+  if (e.duration) w.Field("duration", *e.duration);
+  if (e.status) w.Field("status", int64_t{*e.status});
+  str("uid", e.uid);
+  str("sid", e.sid);
+  str("release", e.release);
+  str("environment", e.environment);
+  str("url", e.url);
+  str("path", e.path);
+  str("referrer", e.referrer);
+  str("browser", e.browser);
+  str("browser_version", e.browser_version);
+  str("os", e.os);
+  str("os_version", e.os_version);
+  str("device", e.device);
+  str("country", e.country);
+  str("region", e.region);
+  str("city", e.city);
+  str("fingerprint", e.fingerprint);
+  if (e.issue_id) w.Field("issue_id", e.issue_id);
+  str("level", e.level);
+  str("message", e.message);
+  if (!e.data.empty() && e.data != "{}") w.Key("data").Raw(e.data);
+  w.EndObject();
+}
+}  // namespace
+
 std::string EncodeBatch(const NormalizedBatch& b) {
   std::string out;
   out.reserve(256 + b.events.size() * 512);
@@ -84,7 +122,7 @@ std::string EncodeBatch(const NormalizedBatch& b) {
       .Field("client_ip", b.client_ip)
       .Field("user_agent", b.user_agent);
   w.Key("events").BeginArray();
-  for (const Event& e : b.events) WriteEventJson(w, e);
+  for (const Event& e : b.events) WriteCompactEvent(w, e, b);
   w.EndArray().EndObject();
   return out;
 }
@@ -101,13 +139,6 @@ int64_t Int(element obj, const char* key) {
   int64_t v = 0;
   if (obj[key].get(v) == simdjson::SUCCESS) return v;
   return 0;
-}
-std::optional<double> OptDouble(element obj, const char* key) {
-  element el;
-  if (obj[key].get(el) != simdjson::SUCCESS || el.is_null()) return std::nullopt;
-  double d;
-  if (el.get(d) == simdjson::SUCCESS) return d;
-  return std::nullopt;
 }
 }  // namespace
 
@@ -132,39 +163,69 @@ bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* erro
   out->events.reserve(events.size());
   for (element e : events) {
     Event ev;
-    ev.project_id = Int(e, "project_id");
-    ev.event_id = Str(e, "event_id");
-    ev.ts = Int(e, "ts");
-    ev.received_at = Int(e, "received_at");
-    if (!ParseEventType(Str(e, "type"), &ev.type)) {
-      *error = "bad type";
+    ev.project_id = out->project_id;
+    ev.received_at = out->received_at;
+    simdjson::dom::object obj;
+    if (e.get(obj)) {
+      *error = "event is not an object";
       return false;
     }
-    ev.name = Str(e, "name");
-    ev.value = OptDouble(e, "value");
-    ev.duration = OptDouble(e, "duration");
-    if (auto s = OptDouble(e, "status")) ev.status = static_cast<int>(*s);
-    ev.uid = Str(e, "uid");
-    ev.sid = Str(e, "sid");
-    ev.release = Str(e, "release");
-    ev.environment = Str(e, "environment");
-    ev.url = Str(e, "url");
-    ev.path = Str(e, "path");
-    ev.referrer = Str(e, "referrer");
-    ev.browser = Str(e, "browser");
-    ev.browser_version = Str(e, "browser_version");
-    ev.os = Str(e, "os");
-    ev.os_version = Str(e, "os_version");
-    ev.device = Str(e, "device");
-    ev.country = Str(e, "country");
-    ev.region = Str(e, "region");
-    ev.city = Str(e, "city");
-    ev.fingerprint = Str(e, "fingerprint");
-    ev.issue_id = Int(e, "issue_id");
-    ev.level = Str(e, "level");
-    ev.message = Str(e, "message");
-    element data;
-    if (e["data"].get(data) == simdjson::SUCCESS) ev.data = simdjson::minify(data);
+    // One pass over the members (looking each column up by name would rescan the object per column).
+    for (auto field : obj) {
+      std::string_view k = field.key;
+      element v = field.value;
+      std::string_view sv;
+      auto set = [&](std::string* dst) {
+        if (v.get(sv) == simdjson::SUCCESS) dst->assign(sv);
+      };
+      auto num = [&]() -> std::optional<double> {
+        double d;
+        if (v.is_null()) return std::nullopt;
+        if (v.get(d) == simdjson::SUCCESS) return d;
+        return std::nullopt;
+      };
+      auto i64 = [&]() -> int64_t {
+        int64_t n = 0;
+        if (v.get(n) == simdjson::SUCCESS) return n;
+        double d;
+        if (v.get(d) == simdjson::SUCCESS) return static_cast<int64_t>(d);
+        return 0;
+      };
+      if (k == "project_id") ev.project_id = i64();
+      else if (k == "event_id") set(&ev.event_id);
+      else if (k == "ts") ev.ts = i64();
+      else if (k == "received_at") ev.received_at = i64();
+      else if (k == "type") {
+        if (v.get(sv) || !ParseEventType(sv, &ev.type)) {
+          *error = "bad type";
+          return false;
+        }
+      } else if (k == "name") set(&ev.name);
+      else if (k == "value") ev.value = num();
+      else if (k == "duration") ev.duration = num();
+      else if (k == "status") {
+        if (auto d = num()) ev.status = static_cast<int>(*d);
+      } else if (k == "uid") set(&ev.uid);
+      else if (k == "sid") set(&ev.sid);
+      else if (k == "release") set(&ev.release);
+      else if (k == "environment") set(&ev.environment);
+      else if (k == "url") set(&ev.url);
+      else if (k == "path") set(&ev.path);
+      else if (k == "referrer") set(&ev.referrer);
+      else if (k == "browser") set(&ev.browser);
+      else if (k == "browser_version") set(&ev.browser_version);
+      else if (k == "os") set(&ev.os);
+      else if (k == "os_version") set(&ev.os_version);
+      else if (k == "device") set(&ev.device);
+      else if (k == "country") set(&ev.country);
+      else if (k == "region") set(&ev.region);
+      else if (k == "city") set(&ev.city);
+      else if (k == "fingerprint") set(&ev.fingerprint);
+      else if (k == "issue_id") ev.issue_id = i64();
+      else if (k == "level") set(&ev.level);
+      else if (k == "message") set(&ev.message);
+      else if (k == "data") ev.data = simdjson::minify(v);
+    }
     out->events.push_back(std::move(ev));
   }
   return true;

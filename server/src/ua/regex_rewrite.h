@@ -21,4 +21,11 @@ std::string TranslatePcreToRe2(std::string_view pcre_pattern);
 // bounded forms ran ~100x slower than over the widened ones.
 std::string WidenBoundedRepetitions(std::string_view re2_pattern);
 
+// The pattern the RE2::Set prefilter runs for a rule: WidenBoundedRepetitions(), then each
+// top-level alternative is cut before its first long-lived repetition (`.*`, `[^;]+`, or a group
+// containing one), with a leading `^.*` dropped. Any string the rule matches contains a match of
+// the result, so the prefilter never loses a rule; it only stops tracking partial matches across
+// the whole User-Agent, which is what made one DFA for ~600 rules explode in states.
+std::string PrefilterPattern(std::string_view re2_pattern);
+
 }  // namespace vigil::ua

@@ -121,7 +121,7 @@ void LoadSection(const YAML::Node& list, const char* section_name,
       continue;
     }
     std::string set_error;
-    if (section.prefilter->Add(WidenBoundedRepetitions(translated), &set_error) < 0) {
+    if (section.prefilter->Add(PrefilterPattern(translated), &set_error) < 0) {
       report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
                                      pattern + " (set: " + set_error + ")");
       continue;
