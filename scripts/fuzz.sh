@@ -12,7 +12,7 @@ for bin in build-fuzz/bin/*_fuzz; do
   if [ "$mode" = run ]; then
     work=$(mktemp -d)
     echo "fuzz: $name for ${FUZZ_SECONDS:-60}s (new inputs in $work; copy interesting ones into $corpus)"
-    "$bin" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=65536 -print_final_stats=1 "$work" "$corpus"
+    (cd "$work" && "$OLDPWD/$bin" -artifact_prefix="$OLDPWD/build-fuzz/" -max_total_time="${FUZZ_SECONDS:-60}" -max_len=65536 -print_final_stats=1 "$work" "$OLDPWD/$corpus")
   else
     "$bin" -runs=0 "$corpus" 2>&1 | tail -1
     echo "fuzz: replayed $(ls "$corpus" | wc -l) corpus inputs of $name"

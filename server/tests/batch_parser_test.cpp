@@ -77,6 +77,7 @@ TEST(BatchParserTest, PerEventValidation) {
       {"ts negative", "{\"type\":\"custom\",\"name\":\"x\",\"ts\":-5}", "invalid_field"},
       {"ts 31 days old", "{\"type\":\"custom\",\"name\":\"x\",\"ts\":" + std::to_string(kNow - 31LL * 86400000) + "}",
        "ts_out_of_range"},
+      {"ts absurdly far in the future is clamped", "{\"type\":\"custom\",\"name\":\"x\",\"ts\":1e62}", ""},
       {"name too long", Ev("\"type\":\"custom\",\"name\":\"" + long_name + "\""), "field_too_long"},
       {"message too long", Ev("\"type\":\"error\",\"name\":\"js\",\"message\":\"" + long_msg + "\""), "field_too_long"},
       {"name wrong type", Ev("\"type\":\"custom\",\"name\":[1]"), "invalid_field"},

@@ -303,16 +303,17 @@ Result<ParsedBatch> BatchParser::Parse(std::string_view body, int64_t project_id
       reject("invalid_field", "ts must be a positive number of ms since the epoch");
       continue;
     }
-    int64_t ts = static_cast<int64_t>(ts_val);
-    if (ts < received_at - limits_.max_past_ms) {
+    // Compare as doubles before converting: a huge value (1e62) does not fit in int64.
+    if (ts_val < static_cast<double>(received_at - limits_.max_past_ms)) {
       reject("ts_out_of_range", "ts is more than 30 days in the past");
       continue;
     }
-    if (ts > received_at + limits_.max_future_ms) {
-      w.Key("client_ts").Int(ts);
-      ts = received_at;
+    if (ts_val > static_cast<double>(received_at + limits_.max_future_ms)) {
+      w.Key("client_ts").Double(ts_val);
+      e.ts = received_at;
+    } else {
+      e.ts = static_cast<int64_t>(ts_val);
     }
-    e.ts = ts;
     // Per-type requirements.
     const char* missing = nullptr;
     switch (e.type) {
