@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <pthread.h>
+
 #include <atomic>
 #include <ctime>
 #include <optional>
@@ -216,7 +218,12 @@ uint16_t HttpServer::port() const { return impl_->port; }
 void HttpServer::Run() {
   int n = std::max(1, impl_->opt.threads);
   std::vector<std::thread> threads;
-  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < n; ++i) {
+    threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "vigil-io");
+      impl_->ioc.run();
+    });
+  }
   impl_->ioc.run();
   for (auto& t : threads) t.join();
 }

@@ -1,5 +1,7 @@
 #include "pipeline/processor.h"
 
+#include <pthread.h>
+
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -10,7 +12,12 @@ Processor::Processor(Queue* queue, EventStore* events, std::vector<PipelineStep*
 
 Processor::~Processor() { Stop(std::chrono::milliseconds(0)); }
 
-void Processor::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Processor::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "vigil-process");
+    Loop();
+  });
+}
 
 void Processor::Stop(std::chrono::milliseconds drain) {
   if (!thread_.joinable()) return;

@@ -124,6 +124,61 @@ std::string WidenBoundedRepetitions(std::string_view p) {
   return out;
 }
 
+ShortRunForm WidenForShortRuns(std::string_view p) {
+  // Small bounds ({0,2}) cost little in the program; widening them would only add conditions.
+  constexpr int kMinBoundWorthWidening = 10;
+  ShortRunForm out;
+  std::string& w = out.pattern;
+  std::string last_atom;  // the single-width atom just copied; empty after anything else
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      char e = p[i + 1];
+      w.push_back(c);
+      w.push_back(e);
+      ++i;
+      if (e == 'x' || e == 'p' || e == 'P') {  // \x41, \x{263a}, \pL, \p{Greek}: copied, never widened
+        size_t end = i + 1;
+        if (end < p.size() && p[end] == '{') end = std::min(p.find('}', end), p.size() - 1);
+        else end = std::min(end + (e == 'x' ? 1 : 0), p.size() - 1);
+        w.append(p.substr(i + 1, end - i));
+        i = end;
+        last_atom.clear();
+        continue;
+      }
+      bool zero_width = e == 'b' || e == 'B' || e == 'A' || e == 'z' || e == 'Q' || e == 'E';
+      last_atom = zero_width ? std::string() : std::string(p.substr(i - 1, 2));
+      continue;
+    }
+    if (c == '[') {
+      size_t start = w.size();
+      i = CopyClass(p, i, w);
+      last_atom = w.substr(start);
+      continue;
+    }
+    if (c == '{' && !last_atom.empty()) {
+      size_t close = p.find('}', i);
+      size_t comma = p.find(',', i);
+      std::string_view low = comma < close ? p.substr(i + 1, comma - i - 1) : std::string_view();
+      std::string_view high = comma < close ? p.substr(comma + 1, close - comma - 1) : std::string_view();
+      if (close != std::string_view::npos && IsDigits(low) && IsDigits(high) && high.size() < 6 &&
+          std::stoi(std::string(high)) >= kMinBoundWorthWidening) {
+        if (low == "0") w.push_back('*');
+        else if (low == "1") w.push_back('+');
+        else w.append("{").append(low).append(",}");
+        out.widened.push_back({last_atom, std::stoi(std::string(high))});
+        i = close;
+        last_atom.clear();
+        continue;
+      }
+    }
+    w.push_back(c);
+    bool single_width = std::string_view("()|^$*+?{}").find(c) == std::string_view::npos;
+    last_atom = single_width ? std::string(1, c) : std::string();
+  }
+  return out;
+}
+
 namespace {
 
 // One top-level element of a pattern: an atom (char, escape, class, group) plus its quantifier.
@@ -245,39 +300,180 @@ std::vector<std::string_view> SplitAlternatives(std::string_view p) {
 
 }  // namespace
 
+namespace {
+
+// The group's opening text ("(", "(?:", "(?i:", "(?P<name>") and its body.
+void SplitGroup(std::string_view group_atom, std::string& opener, std::string_view& body) {
+  size_t body_start = 1;
+  opener = "(?:";
+  if (group_atom.size() > 2 && group_atom[1] == '?') {
+    size_t colon = group_atom.find_first_of(":>", 2);
+    body_start = colon + 1;
+    if (group_atom[colon] == ':') opener = std::string(group_atom.substr(0, body_start));  // keeps flags
+  }
+  body = group_atom.substr(body_start, group_atom.size() - body_start - 1);
+}
+
+bool HasTopLevelAlternation(std::string_view p) { return SplitAlternatives(p).size() > 1; }
+
+// How selective a run is likely to be: its literal characters, minus tokens that nearly every
+// browser UA contains (they select nothing). Letters and digits count fully, punctuation little.
+double RunScore(const std::string& literal) {
+  static constexpr std::string_view kCommon[] = {
+      "mozilla", "mobile", "android", "linux", "build", "applewebkit", "safari", "version",
+      "windows", "iphone", "cpu", "like", "gecko", "khtml", "compatible", "chrome", "wv",
+  };
+  std::string lower;
+  for (char c : literal) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (std::string_view common : kCommon) {
+    for (size_t at = lower.find(common); at != std::string::npos; at = lower.find(common, at))
+      lower.replace(at, common.size(), " ");
+  }
+  double score = 0;
+  for (char c : lower) score += std::isalnum(static_cast<unsigned char>(c)) ? 1.0 : 0.25;
+  return score;
+}
+
+// Literal characters a match of `p` must contain, roughly: top-level plain characters, and for a
+// group, those of its shortest alternative.
+std::string LiteralOf(std::string_view p) {
+  std::string shortest;
+  bool first = true;
+  for (std::string_view alternative : SplitAlternatives(p)) {
+    std::string literal;
+    for (size_t i = 0; i < alternative.size();) {
+      size_t len = AtomLength(alternative, i);
+      size_t q = QuantifierLength(alternative, i + len);
+      std::string_view atom = alternative.substr(i, len);
+      std::string_view quantifier = alternative.substr(i + len, q);
+      bool optional = !quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
+                                              (quantifier[0] == '{' && quantifier[1] == '0'));
+      if (!optional) {
+        if (atom.size() == 1 && std::string_view("^$.").find(atom[0]) == std::string_view::npos) {
+          literal.push_back(atom[0]);
+        } else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1]))) {
+          literal.push_back(atom[1]);
+        } else if (atom[0] == '(' && len >= 2) {
+          std::string opener;
+          std::string_view body = atom.substr(1, len - 2);
+          if (atom.size() > 2 && atom[1] == '?') body = atom.substr(atom.find_first_of(":>", 2) + 1, std::string_view::npos);
+          if (!body.empty() && body.back() == ')') body.remove_suffix(1);
+          literal += LiteralOf(body);
+        }
+      }
+      i += len + q;
+    }
+    if (first || literal.size() < shortest.size()) shortest = literal;
+    first = false;
+  }
+  return shortest;
+}
+
+struct Run {
+  std::string pattern;
+  std::string literal;  // its literal characters, for scoring
+};
+
+// Appends the elements of `alternative` to the runs, splitting at long-lived repetitions.
+// Unquantified groups without alternation are inlined (grouping changes nothing about which
+// strings match); a mandatory group with alternation that contains a long-lived repetition ends
+// the current run with the prefix of each of its alternatives.
+std::string BestRunOfAlternatives(std::string_view p);
+
+void CollectRuns(std::string_view alternative, std::vector<Run>& runs) {
+  for (const Element& e : SplitElements(alternative)) {
+    size_t atom_len = AtomLength(e.text, 0);
+    std::string_view atom = e.text.substr(0, atom_len);
+    std::string_view quantifier = e.text.substr(atom_len);
+    if (e.is_flags) {
+      runs.back().pattern.append(e.text);
+      continue;
+    }
+    if (e.is_broad_repetition) {
+      runs.emplace_back();
+      continue;
+    }
+    if (atom[0] == '(' && e.contains_broad) {
+      std::string opener;
+      std::string_view body;
+      SplitGroup(atom, opener, body);
+      bool plain_group = opener == "(?:";
+      if (quantifier.empty() && plain_group && !HasTopLevelAlternation(body)) {
+        CollectRuns(body, runs);  // inline
+        continue;
+      }
+      bool mandatory = quantifier.empty() || quantifier[0] == '+' ||
+                       (quantifier[0] == '{' && quantifier[1] != '0' && quantifier[1] != ',');
+      if (mandatory) {
+        std::string inner = BestRunOfAlternatives(body);
+        if (!inner.empty()) {
+          runs.back().pattern += opener + inner + ")";
+          runs.back().literal += LiteralOf(inner);
+        }
+      }
+      runs.emplace_back();
+      continue;
+    }
+    runs.back().pattern.append(e.text);
+    // Literal characters of a plain atom with no quantifier allowing zero occurrences.
+    bool optional = !quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
+                                            (quantifier[0] == '{' && quantifier[1] == '0'));
+    if (optional) continue;
+    if (atom.size() == 1 && std::string_view("^$.|").find(atom[0]) == std::string_view::npos) {
+      runs.back().literal.push_back(atom[0]);
+    } else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1]))) {
+      runs.back().literal.push_back(atom[1]);
+    } else if (atom[0] == '(') {
+      runs.back().literal += LiteralOf(atom);
+    }
+  }
+}
+
+// The best-scoring run of one alternative; empty if it has none.
+std::string BestRunOfSequence(std::string_view alternative) {
+  std::vector<Run> runs(1);
+  CollectRuns(alternative, runs);
+  const Run* best = nullptr;
+  double best_score = 0;
+  for (const Run& run : runs) {
+    if (run.pattern.empty() || run.pattern == "^" || run.pattern == "$") continue;  // match anything
+    // Longer patterns constrain more when the literal content ties (e.g. only classes).
+    double score = RunScore(run.literal) + 0.01 * static_cast<double>(run.pattern.size());
+    if (!best || score > best_score) {
+      best = &run;
+      best_score = score;
+    }
+  }
+  return best ? best->pattern : std::string();
+}
+
+std::string BestRunOfAlternatives(std::string_view p) {
+  std::string out;
+  std::vector<std::string_view> alternatives = SplitAlternatives(p);
+  for (size_t a = 0; a < alternatives.size(); ++a) {
+    std::string run = BestRunOfSequence(alternatives[a]);
+    if (run.empty()) return {};  // this alternative can match almost anything
+    if (a) out.push_back('|');
+    out += run;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string PrefilterPattern(std::string_view re2_pattern) {
   std::string widened = WidenBoundedRepetitions(re2_pattern);
   std::string_view p = widened;
-  std::string flags;
-  // A leading flag group applies to every alternative; keep it in front.
-  if (p.size() > 4 && p.substr(0, 2) == "(?" && p[2] != ':' && p.find(')') != std::string_view::npos) {
+  std::string flags;  // a leading `(?i)` applies to every run: keep it in front
+  if (p.size() > 4 && p.substr(0, 2) == "(?" && p[2] != ':') {
     size_t close = p.find(')');
-    std::string_view candidate = p.substr(0, close + 1);
-    if (candidate.find_first_of(":=!<>P(", 2) == std::string_view::npos) {
-      flags = std::string(candidate);
+    if (close != std::string_view::npos && p.substr(2, close - 2).find_first_of(":=!<>P(") == std::string_view::npos) {
+      flags = std::string(p.substr(0, close + 1));
       p.remove_prefix(close + 1);
     }
   }
-  std::string out = flags;
-  std::vector<std::string_view> alternatives = SplitAlternatives(p);
-  for (size_t a = 0; a < alternatives.size(); ++a) {
-    if (a) out.push_back('|');
-    std::vector<Element> elements = SplitElements(alternatives[a]);
-    size_t i = 0;
-    // `^` followed by broad repetitions is the same as an unanchored search: drop both.
-    size_t k = 0;
-    if (k < elements.size() && elements[k].text == "^") ++k;
-    size_t broad_start = k;
-    while (k < elements.size() && elements[k].is_broad_repetition) ++k;
-    if (k > broad_start) i = k;
-    std::string kept;
-    for (; i < elements.size(); ++i) {
-      if (elements[i].is_broad_repetition || elements[i].contains_broad) break;
-      kept.append(elements[i].text);
-    }
-    out += kept.empty() ? std::string("(?:)") : kept;
-  }
-  return out;
+  std::string best = BestRunOfAlternatives(p);
+  return flags + (best.empty() ? std::string("(?:)") : best);
 }
 
 }  // namespace vigil::ua

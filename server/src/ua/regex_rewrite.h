@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace vigil::ua {
 
@@ -21,11 +22,27 @@ std::string TranslatePcreToRe2(std::string_view pcre_pattern);
 // bounded forms ran ~100x slower than over the widened ones.
 std::string WidenBoundedRepetitions(std::string_view re2_pattern);
 
-// The pattern the RE2::Set prefilter runs for a rule: WidenBoundedRepetitions(), then each
-// top-level alternative is cut before its first long-lived repetition (`.*`, `[^;]+`, or a group
-// containing one), with a leading `^.*` dropped. Any string the rule matches contains a match of
-// the result, so the prefilter never loses a rule; it only stops tracking partial matches across
-// the whole User-Agent, which is what made one DFA for ~600 rules explode in states.
+// The pattern the RE2::Set prefilter runs for a rule: WidenBoundedRepetitions(), then, per
+// top-level alternative, only the most selective run of elements between long-lived repetitions
+// (`.*`, `[^;]+`): "Mozilla.*Mobile.*(Instagram)/" becomes "(Instagram)/". Any string the rule
+// matches contains a match of that run, so the prefilter never loses a rule; it only stops
+// tracking partial matches across the whole User-Agent, which is what made one DFA over ~600
+// rules explode in states.
 std::string PrefilterPattern(std::string_view re2_pattern);
+
+// A cheaper form of a rule for captures: single-character repetitions with a large bound
+// (`[^;/]{1,100}`, `.{0,200}`) are widened (`[^;/]+`, `.*`), leaving a far smaller RE2 program.
+// On a text where no run of consecutive characters matching `atom` is longer than `max_run`, for
+// every widened (atom, max_run), the bound can never be reached, so the widened form matches and
+// captures exactly like the original (same paths, same preference order).
+struct ShortRunForm {
+  struct Widened {
+    std::string atom;  // ".", "[^;/]", "\\d", "x"
+    int max_run = 0;
+  };
+  std::string pattern;
+  std::vector<Widened> widened;  // empty: nothing to gain, use the original
+};
+ShortRunForm WidenForShortRuns(std::string_view re2_pattern);
 
 }  // namespace vigil::ua

@@ -29,8 +29,18 @@ constexpr std::array<const char*, 5> kOsFields = {"os_replacement", "os_v1_repla
 constexpr std::array<const char*, 5> kDeviceFields = {"device_replacement", "brand_replacement",
                                                       "model_replacement", "", ""};
 
+// A widened repetition of the capture form and the longest run of its atom it stays exact for.
+struct RunLimit {
+  std::array<bool, 256> is_member{};  // bytes >= 0x80 always count: UTF-8 runs are never undercounted
+  size_t max_run = 0;
+};
+
 struct Rule {
   std::unique_ptr<RE2> regex;
+  // Same rule with large single-character bounds widened: a much smaller program, so captures
+  // run on RE2's fast engines. Used only when every RunLimit holds for the input.
+  std::unique_ptr<RE2> short_run_regex;
+  std::vector<RunLimit> run_limits;
   int index_in_yaml = 0;
   std::array<std::string, 5> replacement;
   std::array<bool, 5> has_replacement{};
@@ -44,6 +54,17 @@ struct Section {
   // How often the prefilter's DFA ran out of memory and we fell back to trying rules in order.
   mutable std::atomic<uint64_t> prefilter_fallbacks{0};
 };
+
+bool RunLimitsHold(const std::vector<RunLimit>& limits, std::string_view text) {
+  for (const RunLimit& limit : limits) {
+    size_t run = 0;
+    for (unsigned char c : text) {
+      run = limit.is_member[c] ? run + 1 : 0;
+      if (run > limit.max_run) return false;
+    }
+  }
+  return true;
+}
 
 // Removes leading/trailing ASCII whitespace in place (uap: results are trimmed).
 void TrimInPlace(std::string& s) {
@@ -90,6 +111,31 @@ struct UserAgentParser::Rules {
 
 namespace {
 
+void AddShortRunForm(Rule& rule, const std::string& pattern, const RE2::Options& options) {
+  // Inline flags past the start would change what an atom matches on its own: keep it simple.
+  for (size_t at = pattern.find("(?", 1); at != std::string::npos; at = pattern.find("(?", at + 1))
+    if (pattern.compare(at, 3, "(?:") != 0) return;
+  ShortRunForm form = WidenForShortRuns(pattern);
+  if (form.widened.empty()) return;
+  auto short_run = std::make_unique<RE2>(form.pattern, options);
+  if (!short_run->ok() || short_run->NumberOfCapturingGroups() != rule.regex->NumberOfCapturingGroups()) return;
+  const std::string flags = pattern.rfind("(?i)", 0) == 0 ? "(?i)" : "";
+  std::vector<RunLimit> limits;
+  for (const ShortRunForm::Widened& w : form.widened) {
+    RE2 atom(flags + "(?:" + w.atom + ")", options);
+    if (!atom.ok()) return;
+    RunLimit limit;
+    limit.max_run = static_cast<size_t>(w.max_run);
+    for (int c = 0; c < 256; ++c) {
+      const char byte = static_cast<char>(c);
+      limit.is_member[c] = c >= 0x80 || RE2::FullMatch(re2::StringPiece(&byte, 1), atom);
+    }
+    limits.push_back(limit);
+  }
+  rule.short_run_regex = std::move(short_run);
+  rule.run_limits = std::move(limits);
+}
+
 void LoadSection(const YAML::Node& list, const char* section_name,
                  const std::array<const char*, 5>& fields, Section& section,
                  RuleLoadReport& report) {
@@ -127,6 +173,7 @@ void LoadSection(const YAML::Node& list, const char* section_name,
       continue;
     }
     if (translated != pattern && translated != "(?i)" + pattern) ++report.rules_translated;
+    AddShortRunForm(rule, translated, options);
     for (size_t f = 0; f < fields.size(); ++f) {
       if (fields[f][0] == '\0') continue;
       const YAML::Node value = entry[fields[f]];
@@ -147,8 +194,10 @@ const Rule* FirstMatch(const Section& section, std::string_view text,
                        std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
   re2::StringPiece input(text.data(), text.size());
   auto try_rule = [&](const Rule& rule) {
-    group_count = std::min(kMaxGroups, rule.regex->NumberOfCapturingGroups() + 1);
-    return rule.regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
+    const RE2* regex = rule.regex.get();
+    if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) regex = rule.short_run_regex.get();
+    group_count = std::min(kMaxGroups, regex->NumberOfCapturingGroups() + 1);
+    return regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
   };
 
   // The candidate list is reused per thread so a parse allocates nothing for it.

@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_queue.h"
 
+#include <pthread.h>
+
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -42,7 +44,10 @@ Result<std::unique_ptr<SqliteQueue>> SqliteQueue::Open(const SqliteQueueOptions&
   if (!sel.ok()) return sel.status();
   q->select_ = std::move(sel.value());
   if (q->depth_ > 0) LogInfo("queue has records to replay", {{"records", q->depth_}});
-  q->writer_ = std::thread([p = q.get()] { p->WriterLoop(); });
+  q->writer_ = std::thread([p = q.get()] {
+    pthread_setname_np(pthread_self(), "vigil-queue");
+    p->WriterLoop();
+  });
   return q;
 }
 
