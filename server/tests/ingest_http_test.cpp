@@ -161,6 +161,7 @@ TEST_F(IngestHttpTest, AcceptedEventsComeBackWithAllFields) {
   auto r = Post(body);
   ASSERT_EQ(r.status, 204) << r.body;
   EXPECT_TRUE(r.body.empty());
+  EXPECT_EQ(r.headers.count("content-length"), 0u) << "RFC 9110: no Content-Length on 204";
   std::string events = ReadEvents("type=error&limit=5", [&](const std::string& b) { return b.find(id) != std::string::npos; });
   ASSERT_NE(events.find(id), std::string::npos) << events;
   for (const char* field : {"\"type\":\"error\"", "\"name\":\"js\"", "\"release\":\"r1\"", "\"environment\":\"staging\"",

@@ -136,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
     bool close = r.close || !keep_alive_ || stopping_->load();
     res->keep_alive(!close);
     res->prepare_payload();
+    // RFC 9110 §8.6: no Content-Length on 204 (and the body is empty anyway).
+    if (r.status == 204) res->erase(http::field::content_length);
     if (opt_->on_response) opt_->on_response(route_, r.status);
     in_flight_->fetch_sub(1);
     stream_.expires_after(opt_->read_timeout);

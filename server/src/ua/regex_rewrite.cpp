@@ -379,6 +379,7 @@ struct Run {
 // strings match); a mandatory group with alternation that contains a long-lived repetition ends
 // the current run with the prefix of each of its alternatives.
 std::string BestRunOfAlternatives(std::string_view p);
+std::string LeadingRunsOfAlternatives(std::string_view p);
 
 void CollectRuns(std::string_view alternative, std::vector<Run>& runs) {
   for (const Element& e : SplitElements(alternative)) {
@@ -405,10 +406,19 @@ void CollectRuns(std::string_view alternative, std::vector<Run>& runs) {
       bool mandatory = quantifier.empty() || quantifier[0] == '+' ||
                        (quantifier[0] == '{' && quantifier[1] != '0' && quantifier[1] != ',');
       if (mandatory) {
-        std::string inner = BestRunOfAlternatives(body);
-        if (!inner.empty()) {
-          runs.back().pattern += opener + inner + ")";
-          runs.back().literal += LiteralOf(inner);
+        // The current run may continue with each alternative's leading run (what directly
+        // follows it in the text), and the group also forms a run of its own from each
+        // alternative's best run (adjacent to nothing).
+        std::string leading = LeadingRunsOfAlternatives(body);
+        if (!leading.empty()) {
+          runs.back().pattern += opener + leading + ")";
+          runs.back().literal += LiteralOf(leading);
+        }
+        std::string best = BestRunOfAlternatives(body);
+        if (!best.empty()) {
+          runs.emplace_back();
+          runs.back().pattern = opener + best + ")";
+          runs.back().literal = LiteralOf(best);
         }
       }
       runs.emplace_back();
@@ -427,6 +437,20 @@ void CollectRuns(std::string_view alternative, std::vector<Run>& runs) {
       runs.back().literal += LiteralOf(atom);
     }
   }
+}
+
+// Each alternative's leading run joined by `|`; empty if some alternative has none.
+std::string LeadingRunsOfAlternatives(std::string_view p) {
+  std::string out;
+  std::vector<std::string_view> alternatives = SplitAlternatives(p);
+  for (size_t a = 0; a < alternatives.size(); ++a) {
+    std::vector<Run> runs(1);
+    CollectRuns(alternatives[a], runs);
+    if (runs[0].pattern.empty()) return {};
+    if (a) out.push_back('|');
+    out += runs[0].pattern;
+  }
+  return out;
 }
 
 // The best-scoring run of one alternative; empty if it has none.
