@@ -1,6 +1,7 @@
 // User-agent enrichment: uap-core's own test corpus (read in place from shared/testdata),
 // PCRE translation, client hints, bot flag and the LRU cache.
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
@@ -147,6 +148,86 @@ TEST(UaTranslate, PrefilterWideningOnlyLoosensBounds) {
       {"a{,5}", "a{,5}"},                    // not a repetition in RE2: literal
   };
   for (const Case& c : cases) EXPECT_EQ(WidenBoundedRepetitions(c.pattern), c.widened) << "input: " << c.pattern;
+}
+
+TEST(UaTranslate, PrefilterKeepsTheMostSelectiveRun) {
+  struct Case {
+    const char* pattern;
+    const char* prefilter;
+  } cases[] = {
+      {"Mozilla.{1,200}Mobile.{1,100}(Instagram).(\\d+)", "(Instagram).(\\d+)"},  // common tokens lose
+      {"(?i)^.{0,100}(bot|crawl)", "(?i)(bot|crawl)"},                      // leading ^.* dropped, flags kept
+      {"; {0,2}(SM-[^;/]{1,100}) Build", "; *SM-"},                          // group inlined up to the broad part
+      // An alternation after a broad part may not be glued to what precedes it; each
+      // alternative's own best run stands alone.
+      {"; {0,2}(Pixel[ a-z]{1,100});(?: Build|.{0,50}\\) AppleWebKit)", "; *(Pixel[ a-z]+);"},
+      {"(?:A.{0,9}Bee|Cee)", "(?:Bee|Cee)"},
+      {"Chrome/(\\d+)", "Chrome/(\\d+)"},                                    // nothing to cut
+      {"^.{0,200}$", "(?:)"},                                                // no run: matches anything
+  };
+  for (const Case& c : cases) EXPECT_EQ(PrefilterPattern(c.pattern), c.prefilter) << "input: " << c.pattern;
+}
+
+// The prefilter may only add candidates: wherever a rule matches, its prefilter pattern must too.
+// Checked for every rule of regexes.yaml against the browser and OS corpora and every 8th device case.
+TEST(UaTranslate, PrefilterNeverLosesAMatch) {
+  YAML::Node rules = YAML::LoadFile(RegexesPath());
+  std::vector<std::string> uas;
+  for (const char* file : {"test_ua.yaml", "test_os.yaml", "test_device.yaml"}) {
+    size_t index = 0;
+    for (const YAML::Node& c : YAML::LoadFile(UapTestdataDir() + "/" + file)["test_cases"])
+      if (std::string_view(file) != "test_device.yaml" || index++ % 8 == 0) uas.push_back(Field(c, "user_agent_string"));
+  }
+  size_t pairs = 0, misses = 0;
+  for (const char* section : {"user_agent_parsers", "os_parsers", "device_parsers"}) {
+    for (const YAML::Node& entry : rules[section]) {
+      std::string pattern = entry["regex"].as<std::string>();
+      if (entry["regex_flag"]) pattern = "(?i)" + pattern;
+      RE2 exact(pattern), prefilter(PrefilterPattern(pattern));
+      ASSERT_TRUE(prefilter.ok()) << pattern << " -> " << PrefilterPattern(pattern);
+      for (const std::string& ua : uas) {
+        if (!RE2::PartialMatch(ua, exact)) continue;
+        ++pairs;
+        if (!RE2::PartialMatch(ua, prefilter) && misses++ < 10)
+          ADD_FAILURE() << "prefilter " << PrefilterPattern(pattern) << " misses " << ua << " (rule " << pattern << ")";
+      }
+    }
+  }
+  std::printf("prefilter checked on %zu matching (rule, UA) pairs, %zu misses\n", pairs, misses);
+  EXPECT_GT(pairs, 5000u);
+}
+
+TEST(UaTranslate, ShortRunFormWidensOnlyLargeSingleCharacterBounds) {
+  ShortRunForm form = WidenForShortRuns("; {0,2}([^;/]{1,100}?)(?: Build|.{0,50}\\))(\\d{1,3}) (?:ab){0,20}");
+  EXPECT_EQ(form.pattern, "; {0,2}([^;/]+?)(?: Build|.*\\))(\\d{1,3}) (?:ab){0,20}");
+  ASSERT_EQ(form.widened.size(), 2u);
+  EXPECT_EQ(form.widened[0].atom, "[^;/]");
+  EXPECT_EQ(form.widened[0].max_run, 100);
+  EXPECT_EQ(form.widened[1].atom, ".");
+  EXPECT_EQ(form.widened[1].max_run, 50);
+  EXPECT_TRUE(WidenForShortRuns("Chrome/(\\d+)").widened.empty());
+  EXPECT_TRUE(WidenForShortRuns("\\x41{1,20}").widened.empty());  // multi-character escape: kept
+}
+
+// The capture form is used only when no run of a widened atom exceeds its bound; past that the
+// original rule must decide. A UA with a 150-character model name exercises the fallback.
+TEST(UaRules, LongRunsFallBackToTheBoundedRule) {
+  auto parser = UserAgentParser::LoadYaml(R"(
+user_agent_parsers:
+  - regex: '(Foo)'
+os_parsers:
+  - regex: '(Bar)'
+device_parsers:
+  - regex: '; ([A-Za-z]{1,20}) Build'
+    device_replacement: 'Short $1'
+  - regex: '; ([A-Za-z]{1,200}) Build'
+    device_replacement: 'Long'
+)");
+  EXPECT_EQ(parser->ParseDevice("x; Abc Build").family, "Short Abc");
+  EXPECT_EQ(parser->ParseDevice("x; " + std::string(20, 'a') + " Build").family, "Short " + std::string(20, 'a'));
+  // 21 letters: the first rule's bound excludes it; its widened form alone would accept it.
+  EXPECT_EQ(parser->ParseDevice("x; " + std::string(21, 'a') + " Build").family, "Long");
+  EXPECT_EQ(parser->ParseDevice("x; " + std::string(150, 'a') + " Build").family, "Long");
 }
 
 TEST(UaRules, UnsupportedRuleIsSkippedAndReported) {

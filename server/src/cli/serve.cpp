@@ -16,7 +16,9 @@
 #include "ingest/ingest_handler.h"
 #include "ingest/project_cache.h"
 #include "pipeline/processor.h"
+#include "grouping/grouping_step.h"
 #include "query/events_api.h"
+#include "query/issues_api.h"
 #include "store/memory/token_bucket_limiter.h"
 #include "store/sqlite/sqlite_event_store.h"
 #include "store/sqlite/sqlite_queue.h"
@@ -173,11 +175,15 @@ int ServeCommand(const std::vector<std::string>& args) {
   iopt.max_decompressed_bytes = static_cast<size_t>(max_decomp);
   IngestHandler ingest(&projects, &limiter, queue->get(), IngestMetrics{&accepted, &rejected, &refused}, iopt);
   EventsApi events_api(meta->get(), events->get());
-  Processor processor(queue->get(), events->get(), {}, ProcessorMetrics{&processed, &corrupt, &lag});
+  Counter& grouped = metrics.AddCounter("vigil_events_grouped_total", "Error events recorded on issues.");
+  GroupingStep grouping(meta->get(), &grouped);
+  IssuesApi issues_api(meta->get());
+  Processor processor(queue->get(), events->get(), {&grouping}, ProcessorMetrics{&processed, &corrupt, &lag});
 
   Router router;
   ingest.Register(&router);
   events_api.Register(&router);
+  issues_api.Register(&router);
   router.Add("GET", "/healthz", [](const HttpRequest&, const RouteParams&, Responder respond) {
     respond(JsonOk(200, "{\"status\":\"ok\"}"));
   });

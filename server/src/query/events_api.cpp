@@ -2,16 +2,10 @@
 
 #include <charconv>
 
-#include "auth/api_auth.h"
 #include "common/json_writer.h"
+#include "query/api_common.h"
 
 namespace vigil {
-namespace {
-bool ParseInt(const std::string& s, int64_t* out) {
-  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-}  // namespace
 
 void EventsApi::Register(Router* router) {
   router->Add("GET", "/api/v1/projects/:project/events",
@@ -19,25 +13,8 @@ void EventsApi::Register(Router* router) {
 }
 
 void EventsApi::HandleList(const HttpRequest& req, const RouteParams& params, Responder respond) {
-  auto who = AuthenticateBearer(req, meta_);
-  if (!who.ok()) {
-    if (who.status().code() == "unauthorized") {
-      HttpResponse r = JsonError(401, "unauthorized", who.status().detail());
-      r.AddHeader("WWW-Authenticate", "Bearer");
-      return respond(std::move(r));
-    }
-    return respond(JsonError(500, "internal", who.status().detail()));
-  }
   EventQuery q;
-  if (!ParseInt(std::string(params.Get("project")), &q.project_id) || q.project_id <= 0) {
-    return respond(JsonError(404, "not_found", "no such project"));
-  }
-  auto project = meta_->GetProject(q.project_id);
-  if (!project.ok()) return respond(JsonError(500, "internal", project.status().detail()));
-  if (!project.value() || !CanReadProject(who.value(), q.project_id, meta_)) {
-    // Same answer for "absent" and "not yours": no probing for project ids.
-    return respond(JsonError(404, "not_found", "no such project"));
-  }
+  if (!AuthorizeProject(req, params, meta_, respond, &q.project_id)) return;
   std::string type = req.QueryParam("type");
   if (!type.empty()) {
     EventType t;
@@ -48,7 +25,7 @@ void EventsApi::HandleList(const HttpRequest& req, const RouteParams& params, Re
     std::string v = req.QueryParam(name);
     if (v.empty()) continue;
     int64_t n;
-    if (!ParseInt(v, &n) || n < 0) {
+    if (!ParseInt64(v, &n) || n < 0) {
       return respond(JsonError(400, "invalid_parameter", std::string(name) + " must be a non-negative integer"));
     }
     if (std::string_view(name) == "since") q.since = n;

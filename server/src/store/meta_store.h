@@ -35,6 +35,53 @@ struct ApiTokenInfo {
   std::string role;  // the owning user's role
 };
 
+// An issue: error events grouped by fingerprint (grouping/fingerprint.h).
+struct Issue {
+  int64_t id = 0;
+  int64_t project_id = 0;
+  std::string fingerprint, title, culprit;
+  std::string kind;   // error kind of the first event: js, promise, resource, http, console
+  std::string level;  // level of the last event
+  int64_t count = 0, users = 0, sessions = 0;
+  int64_t first_seen = 0, last_seen = 0;  // event ts, ms
+  std::string first_release, last_release;
+  // unresolved | resolved | resolved_in_release | ignored
+  std::string status = "unresolved";
+  std::string resolved_in_release;   // for resolved_in_release
+  int64_t ignore_until_count = 0;    // ignored: reopen when count reaches this (0: no limit)
+  int64_t ignore_until_ts = 0;       // ignored: reopen on an event at or after this ms (0: no limit)
+  bool regressed = false;            // an event arrived after the issue was resolved
+  int64_t regressed_at = 0;
+  int64_t status_changed_at = 0;
+};
+
+// One error event as grouping sees it.
+struct IssueObservation {
+  int64_t project_id = 0;
+  std::string fingerprint, title, culprit, kind, level, release, uid, sid;
+  int64_t ts = 0;
+};
+
+struct IssueQuery {
+  int64_t project_id = 0;
+  std::string status;  // "" = any
+  std::string sort = "last_seen";  // last_seen | first_seen | count | users
+  std::string search;  // substring of title or culprit, case-insensitive
+  int64_t seen_since = 0;  // last_seen >= this (ms), 0 = no bound
+  int limit = 50, offset = 0;
+};
+
+struct IssueStatusChange {
+  std::string status;  // unresolved | resolved | resolved_in_release | ignored
+  std::string release;  // resolved_in_release
+  int64_t ignore_until_count = 0;  // ignored: additional events before it reopens (0: no limit)
+  int64_t ignore_until_ts = 0;
+};
+
+// True when `release` is the same as or later than `base` ("shop@1.10.0" >= "shop@1.9.2"); compares
+// the dotted numeric parts after the last '@' when both have them, else tests equality.
+bool ReleaseAtLeast(const std::string& release, const std::string& base);
+
 class MetaStore {
  public:
   virtual ~MetaStore() = default;
@@ -56,6 +103,15 @@ class MetaStore {
   // Creates a token for `user_id` and returns it in plain text; only its SHA-256 is stored.
   virtual Result<std::string> CreateApiToken(const std::string& name, int64_t user_id) = 0;
   virtual Result<std::optional<ApiTokenInfo>> FindApiToken(const std::string& token) = 0;
+
+  // Finds or creates the issue of each observation (same order), updates counters, users,
+  // sessions, first/last seen and releases, and applies status rules: an event of a resolved issue
+  // (or of resolved_in_release with a release at least that one) reopens it as a regression; an
+  // ignored issue reopens when its count or date limit passes.
+  virtual Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs) = 0;
+  virtual Result<std::vector<Issue>> ListIssues(const IssueQuery& q) = 0;
+  virtual Result<std::optional<Issue>> GetIssue(int64_t project_id, int64_t issue_id) = 0;
+  virtual Status UpdateIssueStatus(int64_t project_id, int64_t issue_id, const IssueStatusChange& change) = 0;
 
   // Instance-wide settings (e.g. "public_url", used to print DSNs).
   virtual Result<std::optional<std::string>> GetSetting(const std::string& key) = 0;

@@ -28,6 +28,10 @@ constexpr std::array<const char*, 5> kOsFields = {"os_replacement", "os_v1_repla
                                                   "os_v4_replacement"};
 constexpr std::array<const char*, 5> kDeviceFields = {"device_replacement", "brand_replacement",
                                                       "model_replacement", "", ""};
+// The capture group each output field falls back to without a replacement (0 = none).
+constexpr std::array<int, 5> kBrowserDefaultGroups = {1, 2, 3, 4, 0};
+constexpr std::array<int, 5> kOsDefaultGroups = {1, 2, 3, 4, 5};
+constexpr std::array<int, 5> kDeviceDefaultGroups = {1, 0, 1, 0, 0};
 
 // A widened repetition of the capture form and the longest run of its atom it stays exact for.
 struct RunLimit {
@@ -44,15 +48,16 @@ struct Rule {
   int index_in_yaml = 0;
   std::array<std::string, 5> replacement;
   std::array<bool, 5> has_replacement{};
+  // Highest capture group the outputs read; 0 lets RE2 answer from its DFA alone, with no
+  // submatch engine (e.g. the big case-insensitive bot rule whose outputs are all literals).
+  int groups_needed = 0;
 };
 
-// One of user_agent_parsers / os_parsers / device_parsers. `prefilter` answers "which rules match
-// anywhere in this string" in one DFA pass; the lowest matching rule is then re-run for captures.
+// One of user_agent_parsers / os_parsers / device_parsers. Its rules sit in the shared prefilter
+// at indexes first_prefilter_index + i.
 struct Section {
   std::vector<Rule> rules;
-  std::unique_ptr<RE2::Set> prefilter;  // set index i == rules[i]
-  // How often the prefilter's DFA ran out of memory and we fell back to trying rules in order.
-  mutable std::atomic<uint64_t> prefilter_fallbacks{0};
+  int first_prefilter_index = 0;
 };
 
 bool RunLimitsHold(const std::vector<RunLimit>& limits, std::string_view text) {
@@ -104,8 +109,16 @@ std::string Group(const re2::StringPiece* groups, int group_count, int g) {
 
 }  // namespace
 
+// One RE2::Set over the prefilter patterns of every rule of all three sections, plus the
+// automation pattern: one DFA pass over the User-Agent yields the candidates for everything
+// (each extra Set pass cost about as much as the whole rest of a section's work).
 struct UserAgentParser::Rules {
   Section browser, os, device;
+  std::unique_ptr<RE2::Set> prefilter;
+  int automation_prefilter_index = -1;
+  std::unique_ptr<RE2> automation;  // used only when the prefilter cannot answer
+  // How often the prefilter's DFA ran out of memory and rules were tried one by one instead.
+  mutable std::atomic<uint64_t> prefilter_fallbacks{0};
   RuleLoadReport report;
 };
 
@@ -137,18 +150,12 @@ void AddShortRunForm(Rule& rule, const std::string& pattern, const RE2::Options&
 }
 
 void LoadSection(const YAML::Node& list, const char* section_name,
-                 const std::array<const char*, 5>& fields, Section& section,
-                 RuleLoadReport& report) {
+                 const std::array<const char*, 5>& fields, const std::array<int, 5>& default_group,
+                 RE2::Set& prefilter, Section& section, RuleLoadReport& report) {
   if (!list || !list.IsSequence())
     throw std::runtime_error(std::string("regexes.yaml: missing list '") + section_name + "'");
   RE2::Options options;
   options.set_log_errors(false);
-  // The prefilter DFA for ~600 device rules needs room to cache its states; when it runs out, RE2
-  // gives up and we fall back to trying rules one by one (slower, same result).
-  RE2::Options set_options = options;
-  set_options.set_max_mem(int64_t{256} << 20);
-  section.prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-
   int index = -1;
   for (const YAML::Node& entry : list) {
     ++index;
@@ -167,66 +174,117 @@ void LoadSection(const YAML::Node& list, const char* section_name,
       continue;
     }
     std::string set_error;
-    if (section.prefilter->Add(PrefilterPattern(translated), &set_error) < 0) {
+    int prefilter_index = prefilter.Add(PrefilterPattern(translated), &set_error);
+    if (prefilter_index < 0) {
       report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
-                                     pattern + " (set: " + set_error + ")");
+                                     pattern + " (prefilter: " + set_error + ")");
       continue;
     }
+    if (section.rules.empty()) section.first_prefilter_index = prefilter_index;
     if (translated != pattern && translated != "(?i)" + pattern) ++report.rules_translated;
     AddShortRunForm(rule, translated, options);
     for (size_t f = 0; f < fields.size(); ++f) {
       if (fields[f][0] == '\0') continue;
       const YAML::Node value = entry[fields[f]];
       if (value && !value.IsNull()) {
-        rule.replacement[f] = value.as<std::string>();
+        const std::string& tmpl = rule.replacement[f] = value.as<std::string>();
         rule.has_replacement[f] = true;
+        for (size_t at = tmpl.find('$'); at != std::string::npos; at = tmpl.find('$', at + 1))
+          if (at + 1 < tmpl.size() && tmpl[at + 1] >= '1' && tmpl[at + 1] <= '9')
+            rule.groups_needed = std::max(rule.groups_needed, tmpl[at + 1] - '0');
+      } else if (default_group[f] > 0) {
+        rule.groups_needed = std::max(rule.groups_needed, default_group[f]);
       }
     }
     section.rules.push_back(std::move(rule));
     ++report.rules_compiled;
   }
-  if (!section.prefilter->Compile())
-    throw std::runtime_error(std::string("regexes.yaml: cannot compile prefilter for ") + section_name);
 }
 
-// Finds the first rule (in yaml order) that matches, filling `groups`. Returns null if none.
-const Rule* FirstMatch(const Section& section, std::string_view text,
+// Matches Chrome's and others' automation builds and common monitoring/preview agents that uap
+// does not classify as "Spider".
+constexpr const char* kAutomationPattern =
+    "(?i)(?:HeadlessChrome|PhantomJS|Chrome-Lighthouse|Lighthouse|PTST/|Pingdom|"
+    "GTmetrix|Google-InspectionTool|Googlebot|bingbot|Slurp|DuckDuckBot|Baiduspider|"
+    "YandexBot|facebookexternalhit|Bytespider|GPTBot|ClaudeBot|python-requests|curl/|Wget/|"
+    "Go-http-client|okhttp/|node-fetch|axios/)";
+
+// The prefilter's answer for one User-Agent: sorted candidate indexes, or "try everything" when
+// its DFA ran out of memory.
+struct Candidates {
+  const std::vector<int>* sorted = nullptr;  // null: no answer, try every rule
+  bool Contains(int index) const { return std::binary_search(sorted->begin(), sorted->end(), index); }
+};
+
+// Finds the first rule (in yaml order) of `section` that matches, filling `groups`.
+const Rule* FirstMatch(const Section& section, const Candidates& candidates, std::string_view text,
                        std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
   re2::StringPiece input(text.data(), text.size());
   auto try_rule = [&](const Rule& rule) {
     const RE2* regex = rule.regex.get();
     if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) regex = rule.short_run_regex.get();
-    group_count = std::min(kMaxGroups, regex->NumberOfCapturingGroups() + 1);
+    group_count = rule.groups_needed == 0 ? 0 : std::min(rule.groups_needed, regex->NumberOfCapturingGroups()) + 1;
     return regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
   };
-
-  // The candidate list is reused per thread so a parse allocates nothing for it.
-  thread_local std::vector<int> candidates;
-  candidates.clear();
-  RE2::Set::ErrorInfo error{};
-  if (section.prefilter->Match(input, &candidates, &error)) {
-    std::sort(candidates.begin(), candidates.end());
-    for (int i : candidates)
-      if (try_rule(section.rules[i])) return &section.rules[i];
+  if (!candidates.sorted) {
+    for (const Rule& rule : section.rules)
+      if (try_rule(rule)) return &rule;
     return nullptr;
   }
-  if (error.kind == RE2::Set::kNoError) return nullptr;  // definitely no rule matches
-  section.prefilter_fallbacks.fetch_add(1, std::memory_order_relaxed);
-  for (const Rule& rule : section.rules)
+  const int first = section.first_prefilter_index;
+  const int end = first + static_cast<int>(section.rules.size());
+  for (auto it = std::lower_bound(candidates.sorted->begin(), candidates.sorted->end(), first);
+       it != candidates.sorted->end() && *it < end; ++it) {
+    const Rule& rule = section.rules[*it - first];
     if (try_rule(rule)) return &rule;
+  }
   return nullptr;
 }
 
-// Matches Chrome's and others' automation builds and common monitoring/preview agents that uap
-// does not classify as "Spider".
-const RE2& AutomationPattern() {
-  static const RE2 pattern(
-      "(?i)(?:HeadlessChrome|PhantomJS|Chrome-Lighthouse|Lighthouse|PTST/|Pingdom|"
-      "GTmetrix|Google-InspectionTool|Googlebot|bingbot|Slurp|DuckDuckBot|Baiduspider|"
-      "YandexBot|facebookexternalhit|Bytespider|GPTBot|ClaudeBot|python-requests|curl/|Wget/|"
-      "Go-http-client|okhttp/|node-fetch|axios/)");
-  return pattern;
+BrowserInfo BrowserFrom(const Section& section, const Candidates& candidates, std::string_view ua) {
+  BrowserInfo out;
+  std::array<re2::StringPiece, kMaxGroups> g;
+  int n = 0;
+  const Rule* rule = FirstMatch(section, candidates, ua, g, n);
+  if (!rule) return out;
+  // Field i defaults to capture group i+1; a replacement template overrides it.
+  std::string* fields[4] = {&out.family, &out.major, &out.minor, &out.patch};
+  for (int f = 0; f < 4; ++f)
+    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
+  if (out.family.empty()) out.family = "Other";
+  return out;
 }
+
+OsInfo OsFrom(const Section& section, const Candidates& candidates, std::string_view ua) {
+  OsInfo out;
+  std::array<re2::StringPiece, kMaxGroups> g;
+  int n = 0;
+  const Rule* rule = FirstMatch(section, candidates, ua, g, n);
+  if (!rule) return out;
+  std::string* fields[5] = {&out.family, &out.major, &out.minor, &out.patch, &out.patch_minor};
+  for (int f = 0; f < 5; ++f)
+    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
+  if (out.family.empty()) out.family = "Other";
+  return out;
+}
+
+DeviceInfo DeviceFrom(const Section& section, const Candidates& candidates, std::string_view ua) {
+  DeviceInfo out;
+  std::array<re2::StringPiece, kMaxGroups> g;
+  int n = 0;
+  const Rule* rule = FirstMatch(section, candidates, ua, g, n);
+  if (!rule) return out;
+  // Device: family and model both default to group 1; brand has no default.
+  out.family = rule->has_replacement[0] ? Expand(rule->replacement[0], g.data(), n) : Group(g.data(), n, 1);
+  out.brand = rule->has_replacement[1] ? Expand(rule->replacement[1], g.data(), n) : std::string();
+  out.model = rule->has_replacement[2] ? Expand(rule->replacement[2], g.data(), n) : Group(g.data(), n, 1);
+  if (out.family.empty()) out.family = "Other";
+  return out;
+}
+
+// Runs the prefilter; the candidate list lives in a per-thread buffer so a parse allocates
+// nothing for it. Valid until the next call on the same thread.
+Candidates RunPrefilter(const UserAgentParser::Rules& rules, std::string_view ua);
 
 }  // namespace
 
@@ -241,9 +299,22 @@ std::unique_ptr<UserAgentParser> UserAgentParser::LoadYaml(std::string_view text
     throw std::runtime_error(std::string("regexes.yaml: invalid YAML: ") + e.what());
   }
   auto rules = std::make_unique<Rules>();
-  LoadSection(root["user_agent_parsers"], "user_agent_parsers", kBrowserFields, rules->browser, rules->report);
-  LoadSection(root["os_parsers"], "os_parsers", kOsFields, rules->os, rules->report);
-  LoadSection(root["device_parsers"], "device_parsers", kDeviceFields, rules->device, rules->report);
+  RE2::Options set_options;
+  set_options.set_log_errors(false);
+  // Room for the prefilter's lazily built DFA states. The prefilter patterns hold no long-lived
+  // partial matches, so states stay few; if the budget is ever exhausted, RE2 reports it and the
+  // parse falls back to trying rules in order (slower, same answer).
+  set_options.set_max_mem(int64_t{64} << 20);
+  rules->prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  LoadSection(root["user_agent_parsers"], "user_agent_parsers", kBrowserFields, kBrowserDefaultGroups,
+              *rules->prefilter, rules->browser, rules->report);
+  LoadSection(root["os_parsers"], "os_parsers", kOsFields, kOsDefaultGroups, *rules->prefilter, rules->os,
+              rules->report);
+  LoadSection(root["device_parsers"], "device_parsers", kDeviceFields, kDeviceDefaultGroups,
+              *rules->prefilter, rules->device, rules->report);
+  rules->automation_prefilter_index = rules->prefilter->Add(kAutomationPattern, nullptr);
+  rules->automation = std::make_unique<RE2>(kAutomationPattern);
+  if (!rules->prefilter->Compile()) throw std::runtime_error("regexes.yaml: cannot compile the prefilter");
   if (rules->report.rules_compiled == 0) throw std::runtime_error("regexes.yaml: no usable rule");
   return std::unique_ptr<UserAgentParser>(new UserAgentParser(std::move(rules)));
 }
@@ -258,55 +329,49 @@ std::unique_ptr<UserAgentParser> UserAgentParser::LoadFile(const std::string& pa
 
 const RuleLoadReport& UserAgentParser::load_report() const { return rules_->report; }
 
+namespace {
+
+Candidates RunPrefilter(const UserAgentParser::Rules& rules, std::string_view ua) {
+  thread_local std::vector<int> hits;
+  hits.clear();
+  RE2::Set::ErrorInfo error{};
+  if (!rules.prefilter->Match(re2::StringPiece(ua.data(), ua.size()), &hits, &error) &&
+      error.kind != RE2::Set::kNoError) {
+    rules.prefilter_fallbacks.fetch_add(1, std::memory_order_relaxed);
+    return Candidates{nullptr};
+  }
+  std::sort(hits.begin(), hits.end());
+  return Candidates{&hits};
+}
+
+}  // namespace
+
 BrowserInfo UserAgentParser::ParseBrowser(std::string_view ua) const {
-  BrowserInfo out;
-  std::array<re2::StringPiece, kMaxGroups> g;
-  int n = 0;
-  const Rule* rule = FirstMatch(rules_->browser, ua, g, n);
-  if (!rule) return out;
-  // Field i defaults to capture group i+1; a replacement template overrides it.
-  std::string* fields[4] = {&out.family, &out.major, &out.minor, &out.patch};
-  for (int f = 0; f < 4; ++f)
-    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
-  if (out.family.empty()) out.family = "Other";
-  return out;
+  return BrowserFrom(rules_->browser, RunPrefilter(*rules_, ua), ua);
 }
 
 OsInfo UserAgentParser::ParseOs(std::string_view ua) const {
-  OsInfo out;
-  std::array<re2::StringPiece, kMaxGroups> g;
-  int n = 0;
-  const Rule* rule = FirstMatch(rules_->os, ua, g, n);
-  if (!rule) return out;
-  std::string* fields[5] = {&out.family, &out.major, &out.minor, &out.patch, &out.patch_minor};
-  for (int f = 0; f < 5; ++f)
-    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
-  if (out.family.empty()) out.family = "Other";
-  return out;
+  return OsFrom(rules_->os, RunPrefilter(*rules_, ua), ua);
 }
 
 DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
-  DeviceInfo out;
-  std::array<re2::StringPiece, kMaxGroups> g;
-  int n = 0;
-  const Rule* rule = FirstMatch(rules_->device, ua, g, n);
-  if (!rule) return out;
-  // Device: family and model both default to group 1; brand has no default.
-  out.family = rule->has_replacement[0] ? Expand(rule->replacement[0], g.data(), n) : Group(g.data(), n, 1);
-  out.brand = rule->has_replacement[1] ? Expand(rule->replacement[1], g.data(), n) : std::string();
-  out.model = rule->has_replacement[2] ? Expand(rule->replacement[2], g.data(), n) : Group(g.data(), n, 1);
-  if (out.family.empty()) out.family = "Other";
-  return out;
+  return DeviceFrom(rules_->device, RunPrefilter(*rules_, ua), ua);
 }
 
 UserAgent UserAgentParser::Parse(std::string_view ua) const {
   UserAgent out;
-  out.browser = ParseBrowser(ua);
-  out.os = ParseOs(ua);
-  out.device = ParseDevice(ua);
-  re2::StringPiece input(ua.data(), ua.size());
-  out.is_bot = out.device.family == "Spider" || RE2::PartialMatch(input, AutomationPattern());
+  Candidates candidates = RunPrefilter(*rules_, ua);
+  out.browser = BrowserFrom(rules_->browser, candidates, ua);
+  out.os = OsFrom(rules_->os, candidates, ua);
+  out.device = DeviceFrom(rules_->device, candidates, ua);
+  bool automation = candidates.sorted ? candidates.Contains(rules_->automation_prefilter_index)
+                                      : RE2::PartialMatch(re2::StringPiece(ua.data(), ua.size()), *rules_->automation);
+  out.is_bot = out.device.family == "Spider" || automation;
   return out;
+}
+
+uint64_t UserAgentParser::prefilter_fallbacks() const {
+  return rules_->prefilter_fallbacks.load(std::memory_order_relaxed);
 }
 
 }  // namespace vigil::ua

@@ -66,9 +66,13 @@ class UserAgentParser {
   DeviceInfo ParseDevice(std::string_view user_agent) const;
 
   const RuleLoadReport& load_report() const;
+  // Parses that found the prefilter's DFA out of memory and tried rules one by one (a health
+  // metric: it should stay at zero).
+  uint64_t prefilter_fallbacks() const;
+
+  struct Rules;  // compiled rule set; opaque, defined in user_agent.cpp
 
  private:
-  struct Rules;  // compiled sections; defined in user_agent.cpp
   explicit UserAgentParser(std::unique_ptr<Rules> rules);
   std::unique_ptr<Rules> rules_;
 };

@@ -1,5 +1,8 @@
 #include "store/sqlite/sqlite_meta_store.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/clock.h"
 #include "common/random.h"
 
@@ -41,6 +44,37 @@ CREATE TABLE settings(
   value TEXT NOT NULL
 );
 )sql",
+      // 2: issues (grouped errors) with distinct users and sessions.
+      R"sql(
+CREATE TABLE issues(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  fingerprint TEXT NOT NULL,
+  title TEXT NOT NULL,
+  culprit TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL DEFAULT '',
+  level TEXT NOT NULL DEFAULT 'error',
+  count INTEGER NOT NULL DEFAULT 0,
+  users INTEGER NOT NULL DEFAULT 0,
+  sessions INTEGER NOT NULL DEFAULT 0,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  first_release TEXT NOT NULL DEFAULT '',
+  last_release TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'unresolved'
+    CHECK (status IN ('unresolved', 'resolved', 'resolved_in_release', 'ignored')),
+  resolved_in_release TEXT NOT NULL DEFAULT '',
+  ignore_until_count INTEGER NOT NULL DEFAULT 0,
+  ignore_until_ts INTEGER NOT NULL DEFAULT 0,
+  regressed INTEGER NOT NULL DEFAULT 0,
+  regressed_at INTEGER NOT NULL DEFAULT 0,
+  status_changed_at INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (project_id, fingerprint)
+);
+CREATE INDEX issues_by_last_seen ON issues(project_id, last_seen);
+CREATE TABLE issue_users(issue_id INTEGER NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (issue_id, uid)) WITHOUT ROWID;
+CREATE TABLE issue_sessions(issue_id INTEGER NOT NULL, sid TEXT NOT NULL, PRIMARY KEY (issue_id, sid)) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }
@@ -65,7 +99,233 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::Open(const std::string
   if (!st.ok()) return st;
   st = s->db_.Migrate(MetaStoreMigrations(), "meta");
   if (!st.ok()) return st;
+  // Issue counters change with every error event: their own connection, synchronous=NORMAL (safe
+  // against process crashes; the accounts and projects keep FULL).
+  st = s->issues_db_.Open(path, "NORMAL");
+  if (!st.ok()) return st;
   return s;
+}
+
+bool ReleaseAtLeast(const std::string& release, const std::string& base) {
+  if (release == base) return true;
+  auto version = [](const std::string& r, std::vector<long>* out) {
+    size_t at = r.rfind('@');
+    std::string v = at == std::string::npos ? r : r.substr(at + 1);
+    if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v = v.substr(1);
+    size_t i = 0;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) {
+      long n = 0;
+      while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) n = n * 10 + (v[i++] - '0');
+      out->push_back(n);
+      if (i < v.size() && v[i] == '.') ++i;
+      else break;
+    }
+    return !out->empty();
+  };
+  std::vector<long> a, b;
+  auto prefix = [](const std::string& r) {
+    size_t at = r.rfind('@');
+    return at == std::string::npos ? std::string() : r.substr(0, at);
+  };
+  if (prefix(release) != prefix(base) || !version(release, &a) || !version(base, &b)) return false;
+  return !std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+}
+
+namespace {
+const char* kIssueColumns =
+    "id, project_id, fingerprint, title, culprit, kind, level, count, users, sessions, first_seen, last_seen, "
+    "first_release, last_release, status, resolved_in_release, ignore_until_count, ignore_until_ts, regressed, "
+    "regressed_at, status_changed_at";
+
+Issue ReadIssue(SqliteStmt& st) {
+  Issue i;
+  i.id = st.Int(0);
+  i.project_id = st.Int(1);
+  i.fingerprint = st.Text(2);
+  i.title = st.Text(3);
+  i.culprit = st.Text(4);
+  i.kind = st.Text(5);
+  i.level = st.Text(6);
+  i.count = st.Int(7);
+  i.users = st.Int(8);
+  i.sessions = st.Int(9);
+  i.first_seen = st.Int(10);
+  i.last_seen = st.Int(11);
+  i.first_release = st.Text(12);
+  i.last_release = st.Text(13);
+  i.status = st.Text(14);
+  i.resolved_in_release = st.Text(15);
+  i.ignore_until_count = st.Int(16);
+  i.ignore_until_ts = st.Int(17);
+  i.regressed = st.Int(18) != 0;
+  i.regressed_at = st.Int(19);
+  i.status_changed_at = st.Int(20);
+  return i;
+}
+}  // namespace
+
+Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vector<IssueObservation>& obs) {
+  std::vector<int64_t> ids;
+  ids.reserve(obs.size());
+  if (obs.empty()) return ids;
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  SqliteDb& db = issues_db_;
+  auto find = db.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND fingerprint = ?");
+  auto create = db.Prepare(
+      "INSERT INTO issues(project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, first_release, "
+      "last_release) VALUES(?,?,?,?,?,?,?,?,?,?)");
+  auto add_user = db.Prepare("INSERT OR IGNORE INTO issue_users(issue_id, uid) VALUES(?, ?)");
+  auto add_session = db.Prepare("INSERT OR IGNORE INTO issue_sessions(issue_id, sid) VALUES(?, ?)");
+  auto update = db.Prepare(
+      "UPDATE issues SET count = ?, users = ?, sessions = ?, first_seen = ?, last_seen = ?, last_release = ?, level = ?, "
+      "status = ?, regressed = ?, regressed_at = ?, ignore_until_count = ?, ignore_until_ts = ?, "
+      "resolved_in_release = ?, status_changed_at = ? WHERE id = ?");
+  for (auto* r : {&find, &create, &add_user, &add_session, &update}) {
+    if (!r->ok()) return r->status();
+  }
+  Status s = db.Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  auto fail = [&](Status st) -> Result<std::vector<int64_t>> {
+    db.Exec("ROLLBACK");
+    return st;
+  };
+  for (const auto& o : obs) {
+    find->Bind(1, o.project_id).Bind(2, o.fingerprint);
+    auto row = find->Step();
+    if (!row.ok()) return fail(row.status());
+    Issue is;
+    if (row.value()) {
+      is = ReadIssue(*find);
+      find->Reset();
+    } else {
+      find->Reset();
+      create->Bind(1, o.project_id).Bind(2, o.fingerprint).Bind(3, o.title).Bind(4, o.culprit).Bind(5, o.kind)
+          .Bind(6, o.level.empty() ? std::string_view("error") : std::string_view(o.level)).Bind(7, o.ts).Bind(8, o.ts)
+          .Bind(9, o.release).Bind(10, o.release);
+      s = create->Run();
+      if (!s.ok()) return fail(s);
+      is.id = db.LastInsertId();
+      is.project_id = o.project_id;
+      is.first_seen = is.last_seen = o.ts;
+      is.first_release = is.last_release = o.release;
+    }
+    is.count += 1;
+    if (!o.uid.empty()) {
+      add_user->Bind(1, is.id).Bind(2, o.uid);
+      s = add_user->Run();
+      if (!s.ok()) return fail(s);
+      is.users += db.Changes();
+    }
+    if (!o.sid.empty()) {
+      add_session->Bind(1, is.id).Bind(2, o.sid);
+      s = add_session->Run();
+      if (!s.ok()) return fail(s);
+      is.sessions += db.Changes();
+    }
+    is.first_seen = std::min(is.first_seen, o.ts);
+    if (o.ts >= is.last_seen) {
+      is.last_seen = o.ts;
+      if (!o.release.empty()) is.last_release = o.release;
+    }
+    if (!o.level.empty()) is.level = o.level;
+    // Status rules.
+    bool reopen = false, regression = false;
+    if (is.status == "resolved") {
+      reopen = regression = true;
+    } else if (is.status == "resolved_in_release") {
+      if (!o.release.empty() && ReleaseAtLeast(o.release, is.resolved_in_release)) reopen = regression = true;
+    } else if (is.status == "ignored") {
+      if ((is.ignore_until_count > 0 && is.count >= is.ignore_until_count) ||
+          (is.ignore_until_ts > 0 && o.ts >= is.ignore_until_ts)) {
+        reopen = true;
+      }
+    }
+    if (reopen) {
+      is.status = "unresolved";
+      is.ignore_until_count = is.ignore_until_ts = 0;
+      is.resolved_in_release.clear();
+      is.status_changed_at = NowMs();
+      if (regression) {
+        is.regressed = true;
+        is.regressed_at = o.ts;
+      }
+    }
+    update->Bind(1, is.count).Bind(2, is.users).Bind(3, is.sessions).Bind(4, is.first_seen).Bind(5, is.last_seen)
+        .Bind(6, is.last_release).Bind(7, is.level).Bind(8, is.status).Bind(9, int64_t{is.regressed ? 1 : 0})
+        .Bind(10, is.regressed_at).Bind(11, is.ignore_until_count).Bind(12, is.ignore_until_ts)
+        .Bind(13, is.resolved_in_release).Bind(14, is.status_changed_at).Bind(15, is.id);
+    s = update->Run();
+    if (!s.ok()) return fail(s);
+    ids.push_back(is.id);
+  }
+  s = db.Exec("COMMIT");
+  if (!s.ok()) return fail(s);
+  return ids;
+}
+
+Result<std::vector<Issue>> SqliteMetaStore::ListIssues(const IssueQuery& q) {
+  std::string order = q.sort == "count" ? "count DESC" : q.sort == "users" ? "users DESC"
+                      : q.sort == "first_seen" ? "first_seen DESC" : "last_seen DESC";
+  std::string sql = std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ?1";
+  if (!q.status.empty()) sql += " AND status = ?2";
+  if (!q.search.empty()) sql += " AND (instr(lower(title), lower(?3)) > 0 OR instr(lower(culprit), lower(?3)) > 0)";
+  if (q.seen_since) sql += " AND last_seen >= ?4";
+  sql += " ORDER BY " + order + ", id DESC LIMIT ?5 OFFSET ?6";
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare(sql);
+  if (!st.ok()) return st.status();
+  st->Bind(1, q.project_id);
+  if (!q.status.empty()) st->Bind(2, q.status);
+  if (!q.search.empty()) st->Bind(3, q.search);
+  if (q.seen_since) st->Bind(4, q.seen_since);
+  st->Bind(5, int64_t{q.limit}).Bind(6, int64_t{q.offset});
+  std::vector<Issue> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.push_back(ReadIssue(*st));
+  }
+  return out;
+}
+
+Result<std::optional<Issue>> SqliteMetaStore::GetIssue(int64_t project_id, int64_t issue_id) {
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, project_id).Bind(2, issue_id);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<Issue>();
+  return std::optional<Issue>(ReadIssue(*st));
+}
+
+Status SqliteMetaStore::UpdateIssueStatus(int64_t project_id, int64_t issue_id, const IssueStatusChange& c) {
+  if (c.status != "unresolved" && c.status != "resolved" && c.status != "resolved_in_release" && c.status != "ignored") {
+    return Status::Error("invalid_status", "status must be unresolved, resolved, resolved_in_release or ignored");
+  }
+  if (c.status == "resolved_in_release" && c.release.empty()) {
+    return Status::Error("invalid_status", "resolved_in_release needs a release");
+  }
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare(
+      "UPDATE issues SET status = ?, resolved_in_release = ?, ignore_until_count = CASE WHEN ? > 0 THEN count + ? ELSE 0 END, "
+      "ignore_until_ts = ?, status_changed_at = ?, regressed = CASE WHEN ? = 'unresolved' THEN regressed ELSE 0 END "
+      "WHERE project_id = ? AND id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, c.status)
+      .Bind(2, c.status == "resolved_in_release" ? c.release : std::string())
+      .Bind(3, c.ignore_until_count)
+      .Bind(4, c.ignore_until_count)
+      .Bind(5, c.status == "ignored" ? c.ignore_until_ts : 0)
+      .Bind(6, NowMs())
+      .Bind(7, c.status)
+      .Bind(8, project_id)
+      .Bind(9, issue_id);
+  Status s = st->Run();
+  if (!s.ok()) return s;
+  if (issues_db_.Changes() == 0) return Status::Error("not_found", "no such issue");
+  return Status::Ok();
 }
 
 Result<Project> SqliteMetaStore::CreateProject(const std::string& name) {

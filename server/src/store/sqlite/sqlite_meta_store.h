@@ -31,6 +31,11 @@ class SqliteMetaStore : public MetaStore {
   Result<std::string> CreateApiToken(const std::string& name, int64_t user_id) override;
   Result<std::optional<ApiTokenInfo>> FindApiToken(const std::string& token) override;
 
+  Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs) override;
+  Result<std::vector<Issue>> ListIssues(const IssueQuery& q) override;
+  Result<std::optional<Issue>> GetIssue(int64_t project_id, int64_t issue_id) override;
+  Status UpdateIssueStatus(int64_t project_id, int64_t issue_id, const IssueStatusChange& change) override;
+
   Result<std::optional<std::string>> GetSetting(const std::string& key) override;
   Status SetSetting(const std::string& key, const std::string& value) override;
   Result<int64_t> ChangeCounter() override;
@@ -41,6 +46,8 @@ class SqliteMetaStore : public MetaStore {
   std::mutex mu_;
   SqliteDb db_;
   int64_t local_writes_ = 0;
+  std::mutex issues_mu_;
+  SqliteDb issues_db_;
 };
 
 const std::vector<std::string>& MetaStoreMigrations();

@@ -1,0 +1,26 @@
+// GroupingStep: the pipeline step that fingerprints error events, records them on their issues
+// (MetaStore::RecordIssueEvents, one transaction per batch) and stamps `fingerprint` and
+// `issue_id` on the events before they are stored. Runs on the processor thread.
+//
+// Replays: a batch replayed after a crash (see Processor) is counted again on its issues; events
+// themselves are stored once. The window is one processor transaction, so the over-count is
+// bounded by the batches in flight at the crash.
+#pragma once
+
+#include "common/metrics.h"
+#include "pipeline/processor.h"
+#include "store/meta_store.h"
+
+namespace vigil {
+
+class GroupingStep : public PipelineStep {
+ public:
+  GroupingStep(MetaStore* meta, Counter* grouped = nullptr) : meta_(meta), grouped_(grouped) {}
+  void Process(NormalizedBatch* batch) override;
+
+ private:
+  MetaStore* meta_;
+  Counter* grouped_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,19 @@
+// Shared plumbing of the JSON read APIs: Bearer authentication plus project authorization, and
+// integer parameters. Each helper answers the request itself on failure and returns false.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "http/router.h"
+#include "store/meta_store.h"
+
+namespace vigil {
+
+// Authenticates the Bearer token and checks read access to the route's `:project`. On success
+// fills `project_id` and returns true; otherwise responds 401/404 and returns false.
+bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaStore* meta, Responder& respond,
+                      int64_t* project_id);
+bool ParseInt64(const std::string& s, int64_t* out);
+
+}  // namespace vigil
