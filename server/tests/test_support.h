@@ -124,7 +124,11 @@ class HttpClient {
     ClientResponse r;
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (fd_ < 0 && !Connect()) continue;
-      if (SendRaw(Build(method, target, body, headers)) && ReadResponse(&r)) return r;
+      bool sent = SendRaw(Build(method, target, body, headers));
+      // Even when sending failed, the server may have answered early (e.g. 413 before the whole
+      // body arrived) and closed: read what it said.
+      if (ReadResponse(&r)) return r;
+      (void)sent;
       Close();
     }
     r.status = -1;

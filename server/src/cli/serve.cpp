@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cstdio>
+#include <algorithm>
+#include <filesystem>
 #include <thread>
 
 #include "auth/api_auth.h"
@@ -16,7 +18,15 @@
 #include "ingest/ingest_handler.h"
 #include "ingest/project_cache.h"
 #include "pipeline/processor.h"
+#include "geo/client_ip.h"
+#include "geo/geo_locator.h"
 #include "grouping/grouping_step.h"
+#include "pipeline/enrich_step.h"
+#include "pipeline/filter_step.h"
+#include "pipeline/scrub_step.h"
+#include "query/projects_api.h"
+#include "ua/user_agent.h"
+#include "ua/user_agent_cache.h"
 #include "query/events_api.h"
 #include "query/issues_api.h"
 #include "store/memory/token_bucket_limiter.h"
@@ -39,6 +49,12 @@ std::vector<FlagSpec> ServeFlags() {
       {"read-timeout", "VIGIL_READ_TIMEOUT", "30", "SECONDS", "a request must arrive whole within this; also the keep-alive idle limit"},
       {"rate-limit", "VIGIL_RATE_LIMIT", "20000", "EVENTS/S", "per-project sustained event rate (0: unlimited)"},
       {"rate-burst", "VIGIL_RATE_BURST", "200000", "EVENTS", "per-project burst size"},
+      {"global-rate-limit", "VIGIL_GLOBAL_RATE_LIMIT", "0", "EVENTS/S", "per-node cap over all projects (0: none)"},
+      {"global-rate-burst", "VIGIL_GLOBAL_RATE_BURST", "0", "EVENTS", "per-node burst (0: 10 x the global rate)"},
+      {"trusted-proxies", "VIGIL_TRUSTED_PROXIES", "", "CIDRS", "comma-separated proxies whose X-Forwarded-For / X-Real-IP are believed"},
+      {"ua-regexes", "VIGIL_UA_REGEXES", "", "PATH", "uap-core regexes.yaml (default: node_modules/uap-core/regexes.yaml next to the binary's checkout or the working directory)"},
+      {"geo-db", "VIGIL_GEO_DB", "", "PATHS", "comma-separated city .mmdb files (default: every *.mmdb in DATA/geo except *asn*)"},
+      {"geo-asn-db", "VIGIL_GEO_ASN_DB", "", "PATH", "optional ASN/ISP .mmdb file"},
       {"queue-max-depth", "VIGIL_QUEUE_MAX_DEPTH", "200000", "BATCHES", "unprocessed batches before ingest answers 503"},
       {"sync", "VIGIL_SYNC", "normal", "normal|full", "SQLite synchronous mode of the queue: normal survives process crashes, full also power loss"},
       {"process", "VIGIL_PROCESS", "true", "true|false", "run the process stage in this process (false: only ingest into the durable queue)"},
@@ -52,6 +68,47 @@ const char* kServeUsage =
     "Runs Vigil in one process with embedded storage (SQLite in --data). The first start creates the\n"
     "admin user (password from VIGIL_ADMIN_PASSWORD, else generated and printed once; email from\n"
     "VIGIL_ADMIN_EMAIL, default admin@localhost) and a project named \"demo\" whose DSN is printed.\n\n";
+
+// The uap-core rules: the flag, else node_modules/uap-core/regexes.yaml in the working directory or
+// above the binary (build/bin/vigil -> repo root).
+std::string FindUaRegexes(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::vector<std::string> candidates = {"node_modules/uap-core/regexes.yaml", "/usr/share/vigil/uap-core/regexes.yaml"};
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto dir = exe.parent_path();
+    for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+      candidates.push_back((dir / "node_modules/uap-core/regexes.yaml").string());
+    }
+  }
+  for (const auto& c : candidates) {
+    if (std::filesystem::exists(c, ec)) return c;
+  }
+  return {};
+}
+
+geo::GeoDatabasePaths FindGeoDatabases(const std::string& flag, const std::string& data_dir) {
+  geo::GeoDatabasePaths p;
+  if (!flag.empty()) {
+    for (size_t i = 0; i < flag.size();) {
+      size_t c = flag.find(',', i);
+      if (c == std::string::npos) c = flag.size();
+      if (c > i) p.city.push_back(flag.substr(i, c - i));
+      i = c + 1;
+    }
+    return p;
+  }
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::path(data_dir) / "geo";
+  if (!std::filesystem::is_directory(dir, ec)) return p;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".mmdb" && name.find("asn") == std::string::npos) p.city.push_back(entry.path().string());
+  }
+  std::sort(p.city.begin(), p.city.end());
+  return p;
+}
 
 }  // namespace
 
@@ -85,7 +142,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   http_opt.host = listen.substr(0, colon);
   if (http_opt.host.size() > 2 && http_opt.host.front() == '[') http_opt.host = http_opt.host.substr(1, http_opt.host.size() - 2);
   int64_t port = 0, threads = 0, max_body = 0, max_decomp = 0, read_timeout = 0, rate = 0, burst = 0, depth = 0,
-          drain = 0;
+          drain = 0, global_rate = 0, global_burst = 0;
   struct IntFlag {
     const char* name;
     int64_t* out;
@@ -93,6 +150,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   } ints[] = {{"threads", &threads, 1, 256},         {"max-body", &max_body, 1024, 1LL << 30},
               {"max-decompressed", &max_decomp, 1024, 1LL << 32}, {"read-timeout", &read_timeout, 1, 3600},
               {"rate-limit", &rate, 0, 1LL << 40},  {"rate-burst", &burst, 1, 1LL << 40},
+              {"global-rate-limit", &global_rate, 0, 1LL << 40}, {"global-rate-burst", &global_burst, 0, 1LL << 40},
               {"queue-max-depth", &depth, 1, 1LL << 40}, {"drain-timeout", &drain, 0, 3600}};
   {
     std::string p = listen.substr(colon + 1);
@@ -119,6 +177,25 @@ int ServeCommand(const std::vector<std::string>& args) {
   if (sync != "normal" && sync != "full") {
     fprintf(stderr, "vigil serve: --sync must be normal or full\n");
     return 2;
+  }
+
+  std::optional<geo::TrustedProxies> trusted;
+  {
+    std::vector<std::string> cidrs;
+    std::string list = flags.Get("trusted-proxies");
+    for (size_t i = 0; i < list.size();) {
+      size_t c = list.find(',', i);
+      if (c == std::string::npos) c = list.size();
+      std::string item = list.substr(i, c - i);
+      if (!item.empty()) cidrs.push_back(item);
+      i = c + 1;
+    }
+    std::string error;
+    trusted = geo::TrustedProxies::Parse(cidrs, &error);
+    if (!trusted) {
+      fprintf(stderr, "vigil serve: --trusted-proxies: bad entry %s\n", error.c_str());
+      return 2;
+    }
   }
 
   auto paths = PrepareDataDir(flags.Get("data"));
@@ -170,20 +247,74 @@ int ServeCommand(const std::vector<std::string>& args) {
   }
 
   ProjectCache projects(meta->get());
-  TokenBucketLimiter limiter([rate, burst](int64_t) { return BucketSpec{static_cast<double>(rate), static_cast<double>(burst)}; });
+  TokenBucketLimiter limiter(
+      [rate, burst, &projects](int64_t pid) {
+        auto s = projects.SettingsFor(pid);
+        BucketSpec spec{static_cast<double>(rate), static_cast<double>(burst), s->quotas.daily};
+        if (s->quotas.rate > 0) spec.rate = s->quotas.rate;
+        if (s->quotas.burst > 0) spec.burst = s->quotas.burst;
+        return spec;
+      },
+      nullptr,
+      BucketSpec{static_cast<double>(global_rate),
+                 static_cast<double>(global_burst ? global_burst : global_rate * 10), 0});
   IngestOptions iopt;
   iopt.max_decompressed_bytes = static_cast<size_t>(max_decomp);
-  IngestHandler ingest(&projects, &limiter, queue->get(), IngestMetrics{&accepted, &rejected, &refused}, iopt);
+  iopt.trusted_proxies = &*trusted;
+
+  // Enrichment sources: both optional; a missing one leaves its columns empty (logged).
+  std::unique_ptr<ua::UserAgentParser> ua_parser;
+  std::unique_ptr<ua::UserAgentCache> ua_cache;
+  std::string regexes = FindUaRegexes(flags.Get("ua-regexes"));
+  if (!regexes.empty()) {
+    try {
+      ua_parser = ua::UserAgentParser::LoadFile(regexes);
+      ua_cache = std::make_unique<ua::UserAgentCache>(*ua_parser, 100000);
+      LogInfo("user-agent rules loaded", {{"path", regexes}, {"rules", ua_parser->load_report().rules_compiled}});
+    } catch (const std::exception& e) {
+      LogError("cannot load user-agent rules", {{"path", regexes}, {"error", e.what()}});
+      return 1;
+    }
+  } else {
+    LogWarn("no uap-core regexes.yaml found: browser/OS/device stay empty (see --ua-regexes)");
+  }
+  std::unique_ptr<geo::GeoLocator> geo_locator;
+  geo::GeoDatabasePaths geo_paths = FindGeoDatabases(flags.Get("geo-db"), paths->dir);
+  geo_paths.asn = flags.Get("geo-asn-db");
+  if (!geo_paths.city.empty()) {
+    try {
+      geo_locator = geo::GeoLocator::Open(geo_paths);
+      for (const auto& d : geo_locator->Describe()) LogInfo("geo database", {{"db", d}});
+    } catch (const std::exception& e) {
+      LogError("cannot open geo database", {{"error", e.what()}});
+      return 1;
+    }
+  } else {
+    LogWarn("no geo database: country/region/city stay empty (see --geo-db; scripts/install-geo.sh)");
+  }
+  CounterFamily& rate_limited = metrics.AddCounterFamily(
+      "vigil_events_rate_limited_total", "Events refused by quotas, by limit (global, project, daily).", {"limit"});
+  IngestHandler ingest(&projects, &limiter, queue->get(), IngestMetrics{&accepted, &rate_limited, &rejected, &refused},
+                       iopt);
   EventsApi events_api(meta->get(), events->get());
   Counter& grouped = metrics.AddCounter("vigil_events_grouped_total", "Error events recorded on issues.");
+  CounterFamily& filtered = metrics.AddCounterFamily("vigil_events_filtered_total",
+                                                     "Events dropped by inbound filters, by reason.", {"reason"});
+  Counter& scrubbed = metrics.AddCounter("vigil_values_scrubbed_total", "Secret-looking values replaced before storage.");
+  EnrichStep enrich(ua_cache.get(), geo_locator.get(), &projects);
+  FilterStep filter(&projects, meta->get(), &filtered);
+  ScrubStep scrub(&projects, &scrubbed);
   GroupingStep grouping(meta->get(), &grouped);
   IssuesApi issues_api(meta->get());
-  Processor processor(queue->get(), events->get(), {&grouping}, ProcessorMetrics{&processed, &corrupt, &lag});
+  ProjectsApi projects_api(meta->get(), &projects);
+  Processor processor(queue->get(), events->get(), {&enrich, &filter, &scrub, &grouping},
+                      ProcessorMetrics{&processed, &corrupt, &lag});
 
   Router router;
   ingest.Register(&router);
   events_api.Register(&router);
   issues_api.Register(&router);
+  projects_api.Register(&router);
   router.Add("GET", "/healthz", [](const HttpRequest&, const RouteParams&, Responder respond) {
     respond(JsonOk(200, "{\"status\":\"ok\"}"));
   });

@@ -121,6 +121,11 @@ std::string EncodeBatch(const NormalizedBatch& b) {
       .Field("received_at", b.received_at)
       .Field("client_ip", b.client_ip)
       .Field("user_agent", b.user_agent);
+  if (!b.client_hints.empty()) {
+    w.Key("client_hints").BeginObject();
+    for (const auto& [k, v] : b.client_hints) w.Field(k, v);
+    w.EndObject();
+  }
   w.Key("events").BeginArray();
   for (const Event& e : b.events) WriteCompactEvent(w, e, b);
   w.EndArray().EndObject();
@@ -154,6 +159,15 @@ bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* erro
   out->received_at = Int(root, "received_at");
   out->client_ip = Str(root, "client_ip");
   out->user_agent = Str(root, "user_agent");
+  out->client_hints.clear();
+  out->is_bot = out->is_legacy_browser = false;
+  simdjson::dom::object hints;
+  if (root["client_hints"].get(hints) == simdjson::SUCCESS) {
+    for (auto [k, v] : hints) {
+      std::string_view hv;
+      if (v.get(hv) == simdjson::SUCCESS) out->client_hints.emplace_back(std::string(k), std::string(hv));
+    }
+  }
   simdjson::dom::array events;
   if (root["events"].get(events)) {
     *error = "events missing";

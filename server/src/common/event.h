@@ -44,7 +44,13 @@ struct NormalizedBatch {
   int64_t received_at = 0;
   std::string client_ip;   // socket peer (or trusted-proxy header), before the IP policy applies
   std::string user_agent;  // User-Agent request header
+  // User-Agent Client Hints request headers (lowercase name -> value), when the browser sent any.
+  std::vector<std::pair<std::string, std::string>> client_hints;
   std::vector<Event> events;
+
+  // Facts the process stage derives and later steps read; not encoded in the queue.
+  bool is_bot = false;
+  bool is_legacy_browser = false;
 };
 
 // Serializes a batch for the queue (compact JSON), and parses it back. Decode fails only on

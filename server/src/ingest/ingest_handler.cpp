@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/json_writer.h"
+#include "geo/client_ip.h"
 #include "ingest/gzip.h"
 
 namespace vigil {
@@ -166,7 +167,11 @@ void IngestHandler::HandlePost(const HttpRequest& req, const RouteParams& params
 
   RateDecision d = limiter_->Acquire(pid, static_cast<int64_t>(batch.events.size()));
   if (!d.allowed) {
-    HttpResponse r = JsonError(429, "rate_limited", "the project is over its event quota");
+    if (metrics_.rate_limited) metrics_.rate_limited->With({d.reason}).Add(batch.events.size());
+    HttpResponse r = JsonError(429, "rate_limited",
+                               std::string(d.reason) == "daily"    ? "the project reached its daily event quota"
+                               : std::string(d.reason) == "global" ? "the server is over its total event rate"
+                                                                   : "the project is over its event rate quota");
     r.AddHeader("Retry-After", std::to_string(d.retry_after_s));
     return Refuse(respond, std::move(r), origin);
   }
@@ -174,7 +179,26 @@ void IngestHandler::HandlePost(const HttpRequest& req, const RouteParams& params
   nb.project_id = pid;
   nb.received_at = received_at;
   nb.client_ip = req.peer_ip;
+  if (options_.trusted_proxies && !options_.trusted_proxies->empty()) {
+    auto peer = geo::IpAddress::Parse(req.peer_ip);
+    if (peer) {
+      std::string xff;
+      for (const auto& [k, v] : req.headers) {
+        if (k == "x-forwarded-for") xff += (xff.empty() ? "" : ",") + v;
+      }
+      std::string_view real = req.Header("x-real-ip");
+      nb.client_ip = geo::ResolveClientIp(*peer, xff.empty() ? std::nullopt : std::optional<std::string_view>(xff),
+                                          real.empty() ? std::nullopt : std::optional<std::string_view>(real),
+                                          *options_.trusted_proxies)
+                         .ToString();
+    }
+  }
   nb.user_agent = std::string(req.Header("user-agent"));
+  for (const char* h : {"sec-ch-ua", "sec-ch-ua-full-version-list", "sec-ch-ua-platform", "sec-ch-ua-platform-version",
+                        "sec-ch-ua-model", "sec-ch-ua-mobile"}) {
+    std::string_view v = req.Header(h);
+    if (!v.empty()) nb.client_hints.emplace_back(h, std::string(v.substr(0, 512)));
+  }
   size_t count = batch.events.size();
   nb.events = std::move(batch.events);
   std::string payload = EncodeBatch(nb);

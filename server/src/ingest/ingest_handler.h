@@ -17,12 +17,19 @@ namespace vigil {
 
 struct IngestMetrics {
   Counter* accepted = nullptr;          // events committed to the queue
+  CounterFamily* rate_limited = nullptr;  // events refused by quotas, label: limit (global, project, daily)
   CounterFamily* rejected = nullptr;    // events rejected, label: reason
   CounterFamily* batches_refused = nullptr;  // whole batches refused, label: reason
 };
 
+namespace geo {
+class TrustedProxies;
+}
+
 struct IngestOptions {
   size_t max_decompressed_bytes = 4 << 20;
+  // Proxies whose X-Forwarded-For / X-Real-IP are believed; null: trust none.
+  const geo::TrustedProxies* trusted_proxies = nullptr;
   BatchLimits limits;
 };
 

@@ -19,14 +19,19 @@ void ProjectCache::Reload() {
   }
   std::unordered_map<std::string, std::shared_ptr<const Project>> by_key;
   std::unordered_map<int64_t, std::shared_ptr<const Project>> by_id;
+  std::unordered_map<int64_t, std::shared_ptr<const ProjectSettings>> settings;
   for (auto& p : projects.value()) {
     auto sp = std::make_shared<const Project>(std::move(p));
     by_key[sp->public_key] = sp;
     by_id[sp->id] = sp;
+    auto parsed = ProjectSettings::FromJson(sp->settings_json);
+    if (parsed.ok()) settings[sp->id] = std::make_shared<const ProjectSettings>(std::move(parsed.value()));
+    else LogWarn("invalid project settings ignored", {{"project", sp->id}, {"error", parsed.status().ToString()}});
   }
   std::unique_lock<std::shared_mutex> lock(mu_);
   by_key_.swap(by_key);
   by_id_.swap(by_id);
+  settings_.swap(settings);
   if (counter.ok()) last_counter_ = counter.value();
 }
 
@@ -75,6 +80,13 @@ std::optional<Project> ProjectCache::ById(int64_t id) {
   by_key_[sp->public_key] = sp;
   by_id_[sp->id] = sp;
   return *sp;
+}
+
+std::shared_ptr<const ProjectSettings> ProjectCache::SettingsFor(int64_t project_id) {
+  MaybeRefresh();
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto it = settings_.find(project_id);
+  return it == settings_.end() ? defaults_ : it->second;
 }
 
 bool OriginAllowed(const std::vector<std::string>& allowed, std::string_view origin) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "pipeline/project_settings.h"
 #include "store/meta_store.h"
 
 namespace vigil {
@@ -22,6 +23,8 @@ class ProjectCache {
 
   std::optional<Project> ByKey(const std::string& public_key);
   std::optional<Project> ById(int64_t id);
+  // The project's parsed settings (defaults when unknown or invalid). Never null.
+  std::shared_ptr<const ProjectSettings> SettingsFor(int64_t project_id);
   // Forces a reload (after this process changed a project).
   void Invalidate();
 
@@ -37,6 +40,8 @@ class ProjectCache {
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Project>> by_key_;
   std::unordered_map<int64_t, std::shared_ptr<const Project>> by_id_;
+  std::unordered_map<int64_t, std::shared_ptr<const ProjectSettings>> settings_;
+  std::shared_ptr<const ProjectSettings> defaults_ = std::make_shared<const ProjectSettings>();
 };
 
 // True when `origin` (e.g. "https://shop.example.com") is allowed by `allowed` patterns: empty list

@@ -97,19 +97,24 @@ void DistinctSketch::Compact() const {
   if (sparse_.size() > SparseLimit()) ToDense();
 }
 
-void DistinctSketch::ToDense() const {
-  registers_.assign(size_t{1} << p_, 0);
-  const int shift = kSp - p_;
+// Folds sparse entries (precision 25) into dense registers of precision p (HLL++ §5.3.3).
+static void FoldSparse(const std::vector<uint32_t>& entries, int p, std::vector<uint8_t>* registers) {
+  const int shift = kSp - p;
   const uint32_t low_mask = (uint32_t{1} << shift) - 1;
-  auto fold = [&](uint32_t e) {
+  for (uint32_t e : entries) {
     uint32_t idx25 = SparseIdx(e);
     uint32_t low = idx25 & low_mask;
     // The bits between the top p and the top 25 decide the rank when any is set.
     uint8_t rank = low ? static_cast<uint8_t>(shift - std::bit_width(low) + 1) : static_cast<uint8_t>(shift + SparseRank(e));
-    SetRegister(idx25 >> shift, rank);
-  };
-  for (uint32_t e : sparse_) fold(e);
-  for (uint32_t e : pending_) fold(e);
+    uint8_t& r = (*registers)[idx25 >> shift];
+    if (rank > r) r = rank;
+  }
+}
+
+void DistinctSketch::ToDense() const {
+  registers_.assign(size_t{1} << p_, 0);
+  FoldSparse(sparse_, p_, &registers_);
+  FoldSparse(pending_, p_, &registers_);
   sparse_.clear();
   sparse_.shrink_to_fit();
   pending_.clear();
@@ -120,27 +125,22 @@ Status DistinctSketch::Merge(const DistinctSketch& o) {
   if (o.p_ != p_) {
     return Status::Error("sketch_mismatch", "HyperLogLog precision " + std::to_string(p_) + " vs " + std::to_string(o.p_));
   }
-  o.Compact();
-  Compact();
   has_last_ = false;
-  if (!dense() && !o.dense()) {
-    if (o.sparse_.empty()) return Status::Ok();
-    std::vector<uint32_t> merged;
-    merged.reserve(sparse_.size() + o.sparse_.size());
-    std::merge(sparse_.begin(), sparse_.end(), o.sparse_.begin(), o.sparse_.end(), std::back_inserter(merged));
-    DedupSorted(&merged);
-    sparse_.swap(merged);
-    if (sparse_.size() > SparseLimit()) ToDense();
+  if (o.dense()) {
+    if (!dense()) ToDense();
+    for (size_t i = 0; i < registers_.size(); ++i) registers_[i] = std::max(registers_[i], o.registers_[i]);
     return Status::Ok();
   }
-  if (!dense()) ToDense();
-  if (o.dense()) {
-    for (size_t i = 0; i < registers_.size(); ++i) registers_[i] = std::max(registers_[i], o.registers_[i]);
-  } else {
-    DistinctSketch tmp = o;
-    tmp.ToDense();
-    for (size_t i = 0; i < registers_.size(); ++i) registers_[i] = std::max(registers_[i], tmp.registers_[i]);
+  if (dense()) {
+    FoldSparse(o.sparse_, p_, &registers_);
+    FoldSparse(o.pending_, p_, &registers_);
+    return Status::Ok();
   }
+  // Sparse into sparse: buffer the entries; Compact() sorts and merges once the buffer is as
+  // large as the list, so merging many small sketches into one stays linear overall.
+  pending_.insert(pending_.end(), o.sparse_.begin(), o.sparse_.end());
+  pending_.insert(pending_.end(), o.pending_.begin(), o.pending_.end());
+  if (pending_.size() >= std::max(kPendingMax, sparse_.size())) Compact();
   return Status::Ok();
 }
 

@@ -22,7 +22,7 @@ inline uint64_t Mix64(uint64_t z) {
 
 inline uint64_t Hash64(std::string_view s, uint64_t seed = 0) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;  // 2^64 / golden ratio
-  uint64_t h = seed ^ (static_cast<uint64_t>(s.size()) * kMul);
+  uint64_t h = (seed + 0x243F6A8885A308D3ULL) ^ (static_cast<uint64_t>(s.size()) * kMul);  // pi: "" maps to non-zero
   const char* p = s.data();
   size_t n = s.size();
   while (n >= 8) {

@@ -19,6 +19,7 @@ struct Project {
   bool enabled = true;
   std::vector<std::string> allowed_origins;  // empty: any origin
   int64_t created_at = 0;
+  std::string settings_json = "{}";  // pipeline/project_settings.h
 };
 
 struct User {
@@ -92,6 +93,13 @@ class MetaStore {
   virtual Result<std::vector<Project>> ListProjects() = 0;
   virtual Status SetProjectEnabled(int64_t id, bool enabled) = 0;
   virtual Status SetAllowedOrigins(int64_t id, const std::vector<std::string>& origins) = 0;
+  // Stores already-validated settings JSON (ProjectSettings::ToJson).
+  virtual Status SetProjectSettings(int64_t id, const std::string& settings_json) = 0;
+
+  // Events dropped by inbound filters, per project, UTC day (days since epoch) and reason.
+  virtual Status AddFilteredCounts(int64_t project_id, int64_t day,
+                                   const std::vector<std::pair<std::string, int64_t>>& counts) = 0;
+  virtual Result<std::vector<std::pair<std::string, int64_t>>> FilteredCounts(int64_t project_id, int64_t since_day) = 0;
 
   virtual Result<int64_t> CountUsers() = 0;
   // `password_hash` is an Argon2id string (auth/password.h).

@@ -8,6 +8,8 @@ namespace vigil {
 struct RateDecision {
   bool allowed = true;
   int retry_after_s = 0;  // when !allowed: seconds until `n` tokens are available again (>= 1)
+  // when !allowed: which limit: "global" (per-node cap), "project" (rate), "daily" (daily cap)
+  const char* reason = "";
 };
 
 class RateLimiter {

@@ -45,6 +45,10 @@ struct Rule {
   // run on RE2's fast engines. Used only when every RunLimit holds for the input.
   std::unique_ptr<RE2> short_run_regex;
   std::vector<RunLimit> run_limits;
+  // The smallest bound that was widened. A match of the widened form no longer than this used
+  // no more iterations than the original allows anywhere, so it is the original's match too
+  // (the original's paths are the widened form's, restricted, in the same preference order).
+  size_t min_widened_bound = 0;
   int index_in_yaml = 0;
   std::array<std::string, 5> replacement;
   std::array<bool, 5> has_replacement{};
@@ -145,6 +149,8 @@ void AddShortRunForm(Rule& rule, const std::string& pattern, const RE2::Options&
     }
     limits.push_back(limit);
   }
+  rule.min_widened_bound = limits.front().max_run;
+  for (const RunLimit& limit : limits) rule.min_widened_bound = std::min(rule.min_widened_bound, limit.max_run);
   rule.short_run_regex = std::move(short_run);
   rule.run_limits = std::move(limits);
 }
@@ -221,11 +227,23 @@ const Rule* FirstMatch(const Section& section, const Candidates& candidates, std
                        std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
   re2::StringPiece input(text.data(), text.size());
   auto try_rule = [&](const Rule& rule) {
-    const RE2* regex = rule.regex.get();
-    if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) regex = rule.short_run_regex.get();
-    group_count = rule.groups_needed == 0 ? 0 : std::min(rule.groups_needed, regex->NumberOfCapturingGroups()) + 1;
-    return regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
+    const int wanted = rule.groups_needed == 0 ? 0 : std::min(rule.groups_needed, rule.regex->NumberOfCapturingGroups()) + 1;
+    if (rule.short_run_regex && wanted > 0) {
+      // The widened form accepts a superset, so no match means no match; a match no longer than
+      // the smallest widened bound is the original's match (see ShortRunForm); a longer one is
+      // still exact when no run of a widened atom exceeds its bound.
+      group_count = wanted;
+      if (!rule.short_run_regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count))
+        return false;
+      if (groups[0].size() <= rule.min_widened_bound || RunLimitsHold(rule.run_limits, text)) return true;
+    } else if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) {
+      group_count = 0;  // outputs need no capture: a DFA-only yes/no
+      return rule.short_run_regex->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0);
+    }
+    group_count = wanted;
+    return rule.regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
   };
+
   if (!candidates.sorted) {
     for (const Rule& rule : section.rules)
       if (try_rule(rule)) return &rule;

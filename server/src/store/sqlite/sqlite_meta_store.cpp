@@ -75,6 +75,17 @@ CREATE INDEX issues_by_last_seen ON issues(project_id, last_seen);
 CREATE TABLE issue_users(issue_id INTEGER NOT NULL, uid TEXT NOT NULL, PRIMARY KEY (issue_id, uid)) WITHOUT ROWID;
 CREATE TABLE issue_sessions(issue_id INTEGER NOT NULL, sid TEXT NOT NULL, PRIMARY KEY (issue_id, sid)) WITHOUT ROWID;
 )sql",
+      // 3: per-project pipeline settings and filtered-event counters.
+      R"sql(
+ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+CREATE TABLE filtered_counts(
+  project_id INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (project_id, day, reason)
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }
@@ -346,7 +357,7 @@ Result<Project> SqliteMetaStore::CreateProject(const std::string& name) {
 
 Result<std::vector<Project>> SqliteMetaStore::QueryProjects(const std::string& where, const std::string& arg,
                                                            int64_t id) {
-  auto st = db_.Prepare("SELECT id, name, public_key, enabled, allowed_origins, created_at FROM projects " + where +
+  auto st = db_.Prepare("SELECT id, name, public_key, enabled, allowed_origins, created_at, settings FROM projects " + where +
                         " ORDER BY id");
   if (!st.ok()) return st.status();
   if (!arg.empty()) st->Bind(1, arg);
@@ -363,6 +374,7 @@ Result<std::vector<Project>> SqliteMetaStore::QueryProjects(const std::string& w
     p.enabled = st->Int(3) != 0;
     p.allowed_origins = SplitLines(st->TextView(4));
     p.created_at = st->Int(5);
+    p.settings_json = st->Text(6);
     out.push_back(std::move(p));
   }
   return out;
@@ -408,6 +420,50 @@ Status SqliteMetaStore::SetAllowedOrigins(int64_t id, const std::vector<std::str
   st->Bind(1, joined).Bind(2, id);
   ++local_writes_;
   return st->Run();
+}
+
+Status SqliteMetaStore::SetProjectSettings(int64_t id, const std::string& settings_json) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("UPDATE projects SET settings = ? WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, settings_json).Bind(2, id);
+  ++local_writes_;
+  return st->Run();
+}
+
+Status SqliteMetaStore::AddFilteredCounts(int64_t project_id, int64_t day,
+                                          const std::vector<std::pair<std::string, int64_t>>& counts) {
+  if (counts.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare(
+      "INSERT INTO filtered_counts(project_id, day, reason, count) VALUES(?,?,?,?) "
+      "ON CONFLICT(project_id, day, reason) DO UPDATE SET count = count + excluded.count");
+  if (!st.ok()) return st.status();
+  Status s = issues_db_.Exec("BEGIN");
+  for (const auto& [reason, n] : counts) {
+    if (!s.ok()) break;
+    st->Bind(1, project_id).Bind(2, day).Bind(3, reason).Bind(4, n);
+    s = st->Run();
+  }
+  if (s.ok()) return issues_db_.Exec("COMMIT");
+  issues_db_.Exec("ROLLBACK");
+  return s;
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> SqliteMetaStore::FilteredCounts(int64_t project_id, int64_t since_day) {
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare(
+      "SELECT reason, SUM(count) FROM filtered_counts WHERE project_id = ? AND day >= ? GROUP BY reason ORDER BY reason");
+  if (!st.ok()) return st.status();
+  st->Bind(1, project_id).Bind(2, since_day);
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.emplace_back(st->Text(0), st->Int(1));
+  }
+  return out;
 }
 
 Result<int64_t> SqliteMetaStore::CountUsers() {

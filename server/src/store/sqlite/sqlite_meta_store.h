@@ -22,6 +22,11 @@ class SqliteMetaStore : public MetaStore {
   Status SetProjectEnabled(int64_t id, bool enabled) override;
   Status SetAllowedOrigins(int64_t id, const std::vector<std::string>& origins) override;
 
+  Status SetProjectSettings(int64_t id, const std::string& settings_json) override;
+  Status AddFilteredCounts(int64_t project_id, int64_t day,
+                           const std::vector<std::pair<std::string, int64_t>>& counts) override;
+  Result<std::vector<std::pair<std::string, int64_t>>> FilteredCounts(int64_t project_id, int64_t since_day) override;
+
   Result<int64_t> CountUsers() override;
   Result<User> CreateUser(const std::string& email, const std::string& password_hash,
                           const std::string& role) override;

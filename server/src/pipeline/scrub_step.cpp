@@ -1,0 +1,195 @@
+#include "pipeline/scrub_step.h"
+
+#include <simdjson.h>
+
+#include <cctype>
+
+#include "common/json_writer.h"
+
+namespace vigil {
+namespace {
+
+constexpr std::string_view kFiltered = "[Filtered]";
+constexpr std::string_view kSecretSubstrings[] = {"password", "passwd", "secret", "token", "api_key", "apikey",
+                                                  "authorization", "cookie", "csrf", "xsrf", "credit_card",
+                                                  "card_number", "cardnumber", "cvv", "cvc", "ssn", "private_key"};
+constexpr std::string_view kSecretExact[] = {"pwd", "auth", "session", "sessionid"};
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool IsSecretKey(std::string_view key, const ProjectSettings& s) {
+  std::string k = Lower(key);
+  if (s.scrub_defaults) {
+    for (auto sub : kSecretSubstrings) {
+      if (k.find(sub) != std::string::npos) return true;
+    }
+    for (auto ex : kSecretExact) {
+      if (k == ex) return true;
+    }
+  }
+  for (const auto& extra : s.scrub_keys) {
+    if (!extra.empty() && k.find(Lower(extra)) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Cheap pre-check on the raw text, so most events skip the parse: any secret word, extra key, or
+// a long digit run (a possible card number).
+bool MightNeedScrubbing(std::string_view text, const ProjectSettings& s) {
+  std::string lower = Lower(text);
+  if (s.scrub_defaults) {
+    for (auto sub : kSecretSubstrings) {
+      if (lower.find(sub) != std::string::npos) return true;
+    }
+    for (auto ex : kSecretExact) {
+      if (lower.find(ex) != std::string::npos) return true;
+    }
+    int run = 0;
+    for (char c : text) {
+      if (std::isdigit(static_cast<unsigned char>(c))) {
+        if (++run >= 13) return true;
+      } else if (c != ' ' && c != '-') {
+        run = 0;
+      }
+    }
+  }
+  for (const auto& extra : s.scrub_keys) {
+    if (lower.find(Lower(extra)) != std::string::npos) return true;
+  }
+  return false;
+}
+
+class Scrubber {
+ public:
+  Scrubber(const ProjectSettings& s) : s_(s) {}
+  int replaced = 0;
+
+  void Value(JsonWriter& w, simdjson::dom::element v) {
+    switch (v.type()) {
+      case simdjson::dom::element_type::OBJECT: {
+        w.BeginObject();
+        for (auto [k, child] : simdjson::dom::object(v)) {
+          w.Key(k);
+          if (IsSecretKey(k, s_) && !child.is_null()) {
+            w.String(kFiltered);
+            ++replaced;
+          } else {
+            Value(w, child);
+          }
+        }
+        w.EndObject();
+        break;
+      }
+      case simdjson::dom::element_type::ARRAY:
+        w.BeginArray();
+        for (auto child : simdjson::dom::array(v)) Value(w, child);
+        w.EndArray();
+        break;
+      case simdjson::dom::element_type::STRING: {
+        std::string_view str = v.get_string().value_unsafe();
+        if (s_.scrub_defaults && ScrubStep::LooksLikeCardNumber(str)) {
+          w.String(kFiltered);
+          ++replaced;
+        } else if (str.find('?') != std::string_view::npos && str.find('=') != std::string_view::npos) {
+          w.String(ScrubStep::ScrubUrl(std::string(str), s_, &replaced));
+        } else {
+          w.String(str);
+        }
+        break;
+      }
+      default:
+        w.Raw(simdjson::minify(v));
+    }
+  }
+
+ private:
+  const ProjectSettings& s_;
+};
+
+}  // namespace
+
+bool ScrubStep::LooksLikeCardNumber(std::string_view s) {
+  int digits[19];
+  int n = 0;
+  for (char c : s) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (n == 19) return false;
+      digits[n++] = c - '0';
+    } else if (c != ' ' && c != '-') {
+      return false;
+    }
+  }
+  if (n < 13) return false;
+  int sum = 0;
+  for (int i = 0; i < n; ++i) {
+    int d = digits[n - 1 - i];
+    if (i % 2 == 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 == 0;
+}
+
+std::string ScrubStep::ScrubUrl(const std::string& url, const ProjectSettings& s, int* replaced) {
+  size_t q = url.find('?');
+  if (q == std::string::npos) return url;
+  size_t end = url.find('#', q);
+  if (end == std::string::npos) end = url.size();
+  std::string out = url.substr(0, q + 1);
+  size_t i = q + 1;
+  while (i < end) {
+    size_t amp = url.find('&', i);
+    if (amp == std::string::npos || amp > end) amp = end;
+    std::string_view kv(url.data() + i, amp - i);
+    size_t eq = kv.find('=');
+    std::string_view key = kv.substr(0, eq);
+    if (eq != std::string_view::npos && IsSecretKey(key, s)) {
+      out.append(key).append("=").append(kFiltered);
+      ++*replaced;
+    } else {
+      out.append(kv);
+    }
+    if (amp < end) out.push_back('&');
+    i = amp + 1;
+  }
+  out.append(url, end, std::string::npos);
+  return out;
+}
+
+int ScrubStep::ScrubEvent(Event* e, const ProjectSettings& s) {
+  int replaced = 0;
+  if (e->url.find('?') != std::string::npos) e->url = ScrubUrl(e->url, s, &replaced);
+  if (e->referrer.find('?') != std::string::npos) e->referrer = ScrubUrl(e->referrer, s, &replaced);
+  if (e->data.size() > 2 && MightNeedScrubbing(e->data, s)) {
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(e->data).get(root) == simdjson::SUCCESS) {
+      Scrubber sc(s);
+      std::string out;
+      out.reserve(e->data.size());
+      JsonWriter w(&out);
+      sc.Value(w, root);
+      if (sc.replaced > 0) {
+        e->data = std::move(out);
+        replaced += sc.replaced;
+      }
+    }
+  }
+  return replaced;
+}
+
+void ScrubStep::Process(NormalizedBatch* batch) {
+  if (batch->events.empty()) return;
+  auto settings = projects_->SettingsFor(batch->project_id);
+  int total = 0;
+  for (Event& e : batch->events) total += ScrubEvent(&e, *settings);
+  if (scrubbed_ && total) scrubbed_->Add(static_cast<uint64_t>(total));
+}
+
+}  // namespace vigil

@@ -1,0 +1,241 @@
+#include "rollup/rollup_step.h"
+
+#include <cstring>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "rollup/hash.h"
+
+namespace vigil {
+
+namespace {
+
+using DimViews = std::array<std::string_view, kRollupDimCount>;
+
+struct KeyView {
+  int64_t project_id;
+  int64_t minute;
+  DimViews dims;
+};
+
+// The aggregation map's hash: one multiply-rotate per 8-byte word, finalized once. Cheaper than
+// Hash64 per field and good enough for a hash table (the sketches use Hash64).
+inline uint64_t FoldBytes(uint64_t h, std::string_view s) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  const char* p = s.data();
+  size_t n = s.size();
+  while (n >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * kMul;
+    h = (h << 31) | (h >> 33);
+    p += 8;
+    n -= 8;
+  }
+  uint64_t w = static_cast<uint64_t>(s.size()) << 56;
+  if (n) {
+    uint64_t t = 0;
+    std::memcpy(&t, p, n);
+    w ^= t;
+  }
+  h = (h ^ w) * kMul;
+  return (h << 31) | (h >> 33);
+}
+
+template <typename Dims>
+uint64_t HashKey(int64_t project_id, int64_t minute, const Dims& dims) {
+  uint64_t h = Mix64(static_cast<uint64_t>(project_id) * 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(minute));
+  for (const auto& d : dims) h = FoldBytes(h, d);
+  return Mix64(h);
+}
+
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(const RollupKey& k) const { return HashKey(k.project_id, k.minute, k.dims); }
+  size_t operator()(const KeyView& k) const { return HashKey(k.project_id, k.minute, k.dims); }
+};
+
+struct KeyEq {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    if (a.project_id != b.project_id || a.minute != b.minute) return false;
+    for (size_t i = 0; i < kRollupDimCount; ++i) {
+      if (std::string_view(a.dims[i]) != std::string_view(b.dims[i])) return false;
+    }
+    return true;
+  }
+};
+
+struct PairHash {
+  size_t operator()(const std::pair<int64_t, int64_t>& p) const {
+    return Mix64(static_cast<uint64_t>(p.first) * 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(p.second));
+  }
+};
+
+// Transparent string set, so a lookup by string_view allocates nothing.
+struct SvHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return Mix64(FoldBytes(0, s)); }
+};
+using StringSet = std::unordered_set<std::string, SvHash, std::equal_to<>>;
+
+// Distinct paths and names admitted for one project-minute (the cardinality caps).
+struct MinuteCaps {
+  StringSet paths;
+  StringSet names[9];  // per EventType
+};
+
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+// Minutes of cap state kept behind the newest minute seen; older state is dropped at a flush.
+constexpr int64_t kCapHorizonMinutes = 10;
+constexpr size_t kCapStateMax = 20000;  // project-minutes
+
+}  // namespace
+
+struct RollupStep::Impl {
+  Impl(RollupStore* s, RollupOptions o) : store(s), opt(std::move(o)) {}
+  RollupStore* store;
+  RollupOptions opt;
+  mutable std::mutex mu;
+  std::unordered_map<RollupKey, RollupAggregate, KeyHash, KeyEq> pending;
+  std::unordered_map<std::pair<int64_t, int64_t>, MinuteCaps, PairHash> caps;
+  int64_t newest_minute = 0;
+  int64_t last_flush_ms = 0;
+  bool last_flush_failed = false;
+  RollupStepStats stats;
+
+  // Whether `value` may have its own series in this project-minute; admits it if under the cap.
+  static bool Admit(StringSet* set, std::string_view value, size_t cap) {
+    if (set->find(value) != set->end()) return true;
+    if (set->size() >= cap) return false;
+    set->emplace(value);
+    return true;
+  }
+
+  RollupAggregate& Slot(const KeyView& view) {
+    auto it = pending.find(view);
+    if (it != pending.end()) return it->second;
+    RollupKey key;
+    key.project_id = view.project_id;
+    key.minute = view.minute;
+    for (size_t i = 0; i < kRollupDimCount; ++i) key.dims[i] = view.dims[i];
+    return pending.emplace(std::move(key), RollupAggregate()).first->second;
+  }
+
+  void Add(int64_t project_id, const Event& e) {
+    KeyView v;
+    v.project_id = project_id;
+    v.minute = FloorDiv(e.ts, 60000);
+    v.dims[static_cast<size_t>(RollupDim::kType)] = EventTypeName(e.type);
+    v.dims[static_cast<size_t>(RollupDim::kName)] = e.name;
+    v.dims[static_cast<size_t>(RollupDim::kPath)] = e.path;
+    v.dims[static_cast<size_t>(RollupDim::kRelease)] = e.release;
+    v.dims[static_cast<size_t>(RollupDim::kEnvironment)] = e.environment;
+    v.dims[static_cast<size_t>(RollupDim::kBrowser)] = e.browser;
+    v.dims[static_cast<size_t>(RollupDim::kOs)] = e.os;
+    v.dims[static_cast<size_t>(RollupDim::kCountry)] = e.country;
+    auto it = pending.find(v);
+    if (it == pending.end()) {
+      // A new series this flush window: apply the caps (known paths/names pass).
+      if (v.minute > newest_minute) newest_minute = v.minute;
+      MinuteCaps& c = caps[{project_id, v.minute}];
+      if (!Admit(&c.paths, e.path, opt.max_paths_per_minute)) {
+        v.dims[static_cast<size_t>(RollupDim::kPath)] = kOther;
+        ++stats.folded_paths;
+      }
+      if (!Admit(&c.names[static_cast<size_t>(e.type)], e.name, opt.max_names_per_minute)) {
+        v.dims[static_cast<size_t>(RollupDim::kName)] = kOther;
+        ++stats.folded_names;
+      }
+    }
+    RollupAggregate& a = it != pending.end() ? it->second : Slot(v);
+    ++a.count;
+    if (e.type == EventType::kError ||
+        ((e.type == EventType::kHttp || e.type == EventType::kResource) && e.status && (*e.status == 0 || *e.status >= 400))) {
+      ++a.errors;
+    }
+    if (!e.uid.empty()) a.users.AddHash(Hash64(e.uid));
+    if (!e.sid.empty()) a.sessions.AddHash(Hash64(e.sid));
+    if (e.type == EventType::kVital) {
+      if (e.value) a.values.Add(*e.value);
+    } else if (e.duration) {
+      a.values.Add(*e.duration);
+    } else if (e.value) {
+      a.values.Add(*e.value);
+    }
+    ++stats.events;
+  }
+
+  Status FlushLocked(int64_t now) {
+    last_flush_ms = now;
+    last_flush_failed = false;
+    if (pending.empty()) return Status::Ok();
+    std::vector<RollupRow> rows;
+    rows.reserve(pending.size());
+    for (auto it = pending.begin(); it != pending.end();) {
+      auto node = pending.extract(it++);
+      rows.push_back(RollupRow{std::move(node.key()), std::move(node.mapped())});
+    }
+    Status st = store->Add(rows);
+    if (!st.ok()) {
+      ++stats.flush_failures;
+      last_flush_failed = true;
+      for (RollupRow& r : rows) pending.emplace(std::move(r.key), std::move(r.agg));
+      return st;
+    }
+    ++stats.flushes;
+    stats.rows_flushed += rows.size();
+    // Forget cap state of minutes well behind the newest (late events there start afresh).
+    for (auto it = caps.begin(); it != caps.end();) {
+      if (it->first.second < newest_minute - kCapHorizonMinutes || caps.size() > kCapStateMax) {
+        it = caps.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    return Status::Ok();
+  }
+};
+
+RollupStep::RollupStep(RollupStore* store, RollupOptions options) : impl_(new Impl(store, std::move(options))) {
+  if (!impl_->opt.now_ms) impl_->opt.now_ms = NowMs;
+  impl_->last_flush_ms = impl_->opt.now_ms();
+}
+
+RollupStep::~RollupStep() = default;
+
+void RollupStep::Process(NormalizedBatch* batch) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  for (const Event& e : batch->events) impl_->Add(e.project_id ? e.project_id : batch->project_id, e);
+  int64_t now = impl_->opt.now_ms();
+  int64_t since = now - impl_->last_flush_ms;
+  // Over the row bound, flush at once, unless the last attempt failed under a second ago (a
+  // failing store is retried once a second, not on every batch).
+  bool over = impl_->pending.size() > impl_->opt.max_pending_rows && (!impl_->last_flush_failed || since >= 1000);
+  if (since >= impl_->opt.flush_interval_ms || over) {
+    Status st = impl_->FlushLocked(now);
+    if (!st.ok()) {
+      LogError("rollup flush failed; will retry", {{"error", st.ToString()}, {"pending_rows", static_cast<int64_t>(impl_->pending.size())}});
+    }
+  }
+}
+
+Status RollupStep::Flush() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->FlushLocked(impl_->opt.now_ms());
+}
+
+RollupStepStats RollupStep::stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  RollupStepStats s = impl_->stats;
+  s.pending_rows = impl_->pending.size();
+  return s;
+}
+
+}  // namespace vigil

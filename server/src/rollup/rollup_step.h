@@ -1,0 +1,66 @@
+// RollupStep: the pipeline step that maintains the rollups (docs/rollups.md). For every event it
+// adds one to the in-memory aggregate of its series and minute — key (project, minute = ts/60000,
+// type, name, path, release, environment, browser, os, country) — and feeds the uid, sid and the
+// event's value into the aggregate's sketches. It does not change the batch. Aggregates are
+// flushed to a RollupStore (which merges them into the stored minute and hour rows) every
+// `flush_interval_ms`, when more than `max_pending_rows` are pending, and on Flush().
+//
+// Cardinality: type, environment, browser/os (families), country and release are small sets;
+// path (already normalized by the server) and name are capped per project-minute: past
+// `max_paths_per_minute` distinct paths (resp. `max_names_per_minute` names per type) new values
+// are folded into "(other)". The caps count over recent minutes kept in memory; see the doc.
+//
+// Replays: the processor may hand the same batch again after a crash; rollups then count it
+// twice, and aggregates not yet flushed when the process dies are lost (bounded by the flush
+// interval). A clean shutdown loses nothing: call Flush() after the Processor has stopped.
+//
+// Thread safety: Process() runs on the processor thread; Flush() and stats() may be called from
+// any thread (an internal mutex serializes Process and Flush). `store` must outlive the step.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "pipeline/processor.h"
+#include "rollup/rollup_store.h"
+
+namespace vigil {
+
+struct RollupOptions {
+  int64_t flush_interval_ms = 10000;
+  size_t max_pending_rows = 50000;
+  size_t max_paths_per_minute = 500;  // per project and minute
+  size_t max_names_per_minute = 200;  // per project, minute and event type
+  std::function<int64_t()> now_ms;    // defaults to the wall clock; tests inject their own
+};
+
+struct RollupStepStats {
+  uint64_t events = 0;           // events aggregated
+  uint64_t flushes = 0;          // successful flushes
+  uint64_t rows_flushed = 0;     // aggregate rows written by them
+  uint64_t flush_failures = 0;   // failed flushes (the rows stay pending and are retried)
+  uint64_t folded_paths = 0;     // events whose path was folded into "(other)"
+  uint64_t folded_names = 0;     // events whose name was folded into "(other)"
+  size_t pending_rows = 0;       // aggregates in memory now
+};
+
+class RollupStep : public PipelineStep {
+ public:
+  static constexpr const char* kOther = "(other)";
+
+  explicit RollupStep(RollupStore* store, RollupOptions options = {});
+  ~RollupStep() override;
+
+  void Process(NormalizedBatch* batch) override;
+  // Writes every pending aggregate to the store. On error they stay pending (merged with what
+  // comes next) and the next flush retries them.
+  Status Flush();
+  RollupStepStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil

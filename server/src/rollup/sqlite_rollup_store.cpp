@@ -1,0 +1,364 @@
+#include "rollup/sqlite_rollup_store.h"
+
+#include <cmath>
+#include <map>
+
+namespace vigil {
+
+namespace {
+
+constexpr const char* kDimColumns[kRollupDimCount] = {"type", "name", "path", "release", "environment", "browser", "os", "country"};
+
+std::string_view BlobOf(sqlite3_value* v) {
+  const void* p = sqlite3_value_blob(v);
+  int n = sqlite3_value_bytes(v);
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string_view();
+}
+
+// vigil_merge_quantiles(old, new) / vigil_merge_distinct(old, new): the merged sketch BLOB. NULL
+// stands for an empty sketch. An unreadable `old` (corruption) is replaced by `new` and counted;
+// an unreadable `new` (a bug) fails the statement.
+template <typename Sketch>
+void MergeSketchFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+    sqlite3_result_value(ctx, argv[0]);
+    return;
+  }
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_value(ctx, argv[1]);
+    return;
+  }
+  auto fresh = Sketch::Deserialize(BlobOf(argv[1]));
+  if (!fresh.ok()) {
+    sqlite3_result_error(ctx, fresh.status().ToString().c_str(), -1);
+    return;
+  }
+  auto old = Sketch::Deserialize(BlobOf(argv[0]));
+  if (!old.ok()) {
+    static_cast<std::atomic<uint64_t>*>(sqlite3_user_data(ctx))->fetch_add(1);
+    sqlite3_result_value(ctx, argv[1]);
+    return;
+  }
+  Status st = old->Merge(*fresh);
+  if (!st.ok()) {
+    sqlite3_result_error(ctx, st.ToString().c_str(), -1);
+    return;
+  }
+  std::string out = old->Serialize();
+  sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+}
+
+std::string SeriesCacheKey(const RollupKey& k) {
+  std::string s = std::to_string(k.project_id);
+  for (const std::string& d : k.dims) {
+    s.push_back('\x1f');
+    s += d;
+  }
+  return s;
+}
+
+std::string UpsertSql(const char* table) {
+  return std::string("INSERT INTO ") + table +
+         "(project_id, minute, series_id, count, errors, users, sessions, vals) VALUES(?1,?2,?3,?4,?5,?6,?7,?8) "
+         "ON CONFLICT(project_id, minute, series_id) DO UPDATE SET count = count + excluded.count, "
+         "errors = errors + excluded.errors, users = vigil_merge_distinct(users, excluded.users), "
+         "sessions = vigil_merge_distinct(sessions, excluded.sessions), "
+         "vals = vigil_merge_quantiles(vals, excluded.vals)";
+}
+
+constexpr size_t kSeriesCacheMax = 200000;
+
+}  // namespace
+
+std::string_view RollupDimName(RollupDim d) { return kDimColumns[static_cast<size_t>(d)]; }
+
+bool ParseRollupDim(std::string_view s, RollupDim* out) {
+  for (size_t i = 0; i < kRollupDimCount; ++i) {
+    if (s == kDimColumns[i]) {
+      *out = static_cast<RollupDim>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+Status RollupAggregate::Merge(const RollupAggregate& o) {
+  Status st = users.Merge(o.users);
+  if (st.ok()) st = sessions.Merge(o.sessions);
+  if (st.ok()) st = values.Merge(o.values);
+  if (!st.ok()) return st;
+  count += o.count;
+  errors += o.errors;
+  return Status::Ok();
+}
+
+const std::vector<std::string>& RollupStoreMigrations() {
+  static const std::vector<std::string> kMigrations = {
+      // 1: series dictionary and the two levels. `minute` is the interval's first minute since
+      // the epoch (a multiple of 60 in rollup_hour). Sketch BLOBs are NULL when empty.
+      R"sql(
+CREATE TABLE rollup_series(
+  id INTEGER PRIMARY KEY,
+  project_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  release TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  browser TEXT NOT NULL,
+  os TEXT NOT NULL,
+  country TEXT NOT NULL,
+  UNIQUE(project_id, type, name, path, release, environment, browser, os, country)
+);
+CREATE TABLE rollup_minute(
+  project_id INTEGER NOT NULL,
+  minute INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  users BLOB,
+  sessions BLOB,
+  vals BLOB,
+  PRIMARY KEY(project_id, minute, series_id)
+) WITHOUT ROWID;
+CREATE TABLE rollup_hour(
+  project_id INTEGER NOT NULL,
+  minute INTEGER NOT NULL,
+  series_id INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  users BLOB,
+  sessions BLOB,
+  vals BLOB,
+  PRIMARY KEY(project_id, minute, series_id)
+) WITHOUT ROWID;
+)sql",
+  };
+  return kMigrations;
+}
+
+Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::string& path) {
+  std::unique_ptr<SqliteRollupStore> s(new SqliteRollupStore());
+  Status st = s->write_db_.Open(path);
+  if (!st.ok()) return st;
+  st = s->write_db_.Migrate(RollupStoreMigrations(), "rollups");
+  if (!st.ok()) return st;
+  st = s->write_db_.Exec("PRAGMA cache_size=-65536");
+  if (!st.ok()) return st;
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  if (sqlite3_create_function_v2(s->write_db_.raw(), "vigil_merge_quantiles", 2, flags, &s->corrupt_blobs_,
+                                 MergeSketchFn<QuantileSketch>, nullptr, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function_v2(s->write_db_.raw(), "vigil_merge_distinct", 2, flags, &s->corrupt_blobs_,
+                                 MergeSketchFn<DistinctSketch>, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return Status::Error("sqlite", "cannot register rollup merge functions");
+  }
+  st = s->read_db_.Open(path);
+  if (!st.ok()) return st;
+  struct {
+    SqliteStmt* stmt;
+    std::string sql;
+  } prepared[] = {
+      {&s->find_series_,
+       "SELECT id FROM rollup_series WHERE project_id=?1 AND type=?2 AND name=?3 AND path=?4 AND release=?5 AND "
+       "environment=?6 AND browser=?7 AND os=?8 AND country=?9"},
+      {&s->insert_series_,
+       "INSERT INTO rollup_series(project_id, type, name, path, release, environment, browser, os, country) "
+       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
+      {&s->upsert_minute_, UpsertSql("rollup_minute")},
+      {&s->upsert_hour_, UpsertSql("rollup_hour")},
+  };
+  for (auto& p : prepared) {
+    auto r = s->write_db_.Prepare(p.sql);
+    if (!r.ok()) return r.status();
+    *p.stmt = std::move(r.value());
+  }
+  return s;
+}
+
+uint64_t SqliteRollupStore::corrupt_blobs_replaced() const { return corrupt_blobs_.load(); }
+
+Result<int64_t> SqliteRollupStore::SeriesId(const RollupKey& key) {
+  for (SqliteStmt* s : {&find_series_, &insert_series_}) {
+    s->Bind(1, key.project_id);
+    for (size_t i = 0; i < kRollupDimCount; ++i) s->Bind(static_cast<int>(i) + 2, std::string_view(key.dims[i]));
+    if (s == &find_series_) {
+      auto row = s->Step();
+      if (!row.ok()) {
+        s->Reset();
+        return row.status();
+      }
+      if (row.value()) {
+        int64_t id = s->Int(0);
+        s->Reset();
+        return id;
+      }
+      s->Reset();
+    } else {
+      Status st = s->Run();
+      if (!st.ok()) return st;
+      return write_db_.LastInsertId();
+    }
+  }
+  return Status::Error("internal", "unreachable");
+}
+
+Status SqliteRollupStore::Add(const std::vector<RollupRow>& rows) {
+  if (rows.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Status st = write_db_.Exec("BEGIN IMMEDIATE");
+  if (!st.ok()) return st;
+  std::vector<std::string> new_cache_keys;  // forgotten again if the transaction fails
+  std::string users, sessions, vals;
+  auto fail = [&](Status s) {
+    write_db_.Exec("ROLLBACK");
+    for (const auto& k : new_cache_keys) series_cache_.erase(k);
+    return s;
+  };
+  for (const RollupRow& row : rows) {
+    std::string ck = SeriesCacheKey(row.key);
+    int64_t series = 0;
+    auto it = series_cache_.find(ck);
+    if (it != series_cache_.end()) {
+      series = it->second;
+    } else {
+      auto id = SeriesId(row.key);
+      if (!id.ok()) return fail(id.status());
+      series = id.value();
+      if (series_cache_.size() >= kSeriesCacheMax) series_cache_.clear();
+      series_cache_.emplace(ck, series);
+      new_cache_keys.push_back(std::move(ck));
+    }
+    users.clear();
+    sessions.clear();
+    vals.clear();
+    if (!row.agg.users.empty()) row.agg.users.Serialize(&users);
+    if (!row.agg.sessions.empty()) row.agg.sessions.Serialize(&sessions);
+    if (!row.agg.values.empty()) row.agg.values.Serialize(&vals);
+    int64_t hour_start = row.key.minute - (((row.key.minute % 60) + 60) % 60);
+    for (auto [stmt, minute] : {std::pair{&upsert_minute_, row.key.minute}, std::pair{&upsert_hour_, hour_start}}) {
+      stmt->Bind(1, row.key.project_id)
+          .Bind(2, minute)
+          .Bind(3, series)
+          .Bind(4, static_cast<int64_t>(row.agg.count))
+          .Bind(5, static_cast<int64_t>(row.agg.errors));
+      if (users.empty()) stmt->BindNull(6); else stmt->BindBlob(6, users);
+      if (sessions.empty()) stmt->BindNull(7); else stmt->BindBlob(7, sessions);
+      if (vals.empty()) stmt->BindNull(8); else stmt->BindBlob(8, vals);
+      st = stmt->Run();
+      if (!st.ok()) return fail(st);
+    }
+  }
+  st = write_db_.Exec("COMMIT");
+  if (!st.ok()) return fail(st);
+  return Status::Ok();
+}
+
+namespace {
+int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+}  // namespace
+
+Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
+  if (q.to_minute <= q.from_minute) return Status::Error("bad_query", "empty time range");
+  if (q.group_by.size() > 2) return Status::Error("bad_query", "group by at most two dimensions");
+  if (q.bucket_minutes < 0) return Status::Error("bad_query", "bucket_minutes must be >= 0");
+  for (const RollupFilter& f : q.filters) {
+    if (f.values.empty()) return Status::Error("bad_query", "filter on " + std::string(RollupDimName(f.dim)) + " has no values");
+  }
+  // Level choice: hour rows cover the whole hours inside [from, to) when no bucket would split an
+  // hour (no time bucketing, or buckets of whole hours, which are epoch-aligned); minute rows
+  // cover the ragged ends and every finer bucketing.
+  struct Span {
+    const char* table;
+    int64_t from, to;
+    bool hour;
+  };
+  std::vector<Span> spans;
+  bool hours_ok = q.bucket_minutes == 0 || q.bucket_minutes % 60 == 0;
+  int64_t h_from = FloorDiv(q.from_minute + 59, 60) * 60, h_to = FloorDiv(q.to_minute, 60) * 60;
+  if (hours_ok && h_from < h_to) {
+    if (q.from_minute < h_from) spans.push_back({"rollup_minute", q.from_minute, h_from, false});
+    spans.push_back({"rollup_hour", h_from, h_to, true});
+    if (h_to < q.to_minute) spans.push_back({"rollup_minute", h_to, q.to_minute, false});
+  } else {
+    spans.push_back({"rollup_minute", q.from_minute, q.to_minute, false});
+  }
+
+  RollupQueryResult result;
+  std::map<std::pair<int64_t, std::vector<std::string>>, RollupAggregate> groups;
+  std::lock_guard<std::mutex> lock(read_mu_);
+  for (const Span& span : spans) {
+    std::string sql = "SELECT r.minute, r.count, r.errors, r.users, r.sessions, r.vals";
+    for (RollupDim d : q.group_by) sql += std::string(", s.") + kDimColumns[static_cast<size_t>(d)];
+    sql += std::string(" FROM ") + span.table + " r";
+    if (!q.group_by.empty() || !q.filters.empty()) sql += " JOIN rollup_series s ON s.id = r.series_id";
+    sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3";
+    int param = 4;
+    for (const RollupFilter& f : q.filters) {
+      sql += std::string(" AND s.") + kDimColumns[static_cast<size_t>(f.dim)] + " IN (";
+      for (size_t i = 0; i < f.values.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(param++);
+      sql += ")";
+    }
+    auto stmt = read_db_.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    SqliteStmt& s = stmt.value();
+    s.Bind(1, q.project_id).Bind(2, span.from).Bind(3, span.to);
+    param = 4;
+    for (const RollupFilter& f : q.filters) {
+      for (const std::string& v : f.values) s.Bind(param++, std::string_view(v));
+    }
+    std::pair<int64_t, std::vector<std::string>> key;
+    while (true) {
+      auto row = s.Step();
+      if (!row.ok()) return row.status();
+      if (!row.value()) break;
+      (span.hour ? result.hour_rows_read : result.minute_rows_read)++;
+      int64_t minute = s.Int(0);
+      key.first = q.bucket_minutes ? FloorDiv(minute, q.bucket_minutes) * q.bucket_minutes : q.from_minute;
+      key.second.resize(q.group_by.size());
+      for (size_t g = 0; g < q.group_by.size(); ++g) key.second[g] = s.Text(6 + static_cast<int>(g));
+      RollupAggregate& agg = groups[key];
+      agg.count += static_cast<uint64_t>(s.Int(1));
+      agg.errors += static_cast<uint64_t>(s.Int(2));
+      // An unreadable stored sketch (never expected) fails the query rather than silently
+      // under-reporting.
+      if (!s.IsNull(3)) {
+        auto u = DistinctSketch::Deserialize(s.TextView(3));
+        if (!u.ok()) return u.status();
+        Status st = agg.users.Merge(*u);
+        if (!st.ok()) return st;
+      }
+      if (!s.IsNull(4)) {
+        auto u = DistinctSketch::Deserialize(s.TextView(4));
+        if (!u.ok()) return u.status();
+        Status st = agg.sessions.Merge(*u);
+        if (!st.ok()) return st;
+      }
+      if (!s.IsNull(5)) {
+        auto v = QuantileSketch::Deserialize(s.TextView(5));
+        if (!v.ok()) return v.status();
+        Status st = agg.values.Merge(*v);
+        if (!st.ok()) return st;
+      }
+    }
+  }
+  result.rows.reserve(groups.size());
+  for (auto& [key, agg] : groups) {
+    RollupResultRow r;
+    r.bucket_start = key.first;
+    r.group = key.second;
+    r.count = agg.count;
+    r.errors = agg.errors;
+    r.users = agg.users.Estimate();
+    r.sessions = agg.sessions.Estimate();
+    r.p50 = agg.values.Quantile(0.5);
+    r.p75 = agg.values.Quantile(0.75);
+    r.p90 = agg.values.Quantile(0.9);
+    r.p95 = agg.values.Quantile(0.95);
+    r.p99 = agg.values.Quantile(0.99);
+    r.values = std::move(agg.values);
+    result.rows.push_back(std::move(r));
+  }
+  return result;
+}
+
+}  // namespace vigil

@@ -1,0 +1,417 @@
+// Rollups end to end: NormalizedBatch objects through RollupStep into SqliteRollupStore, then
+// queries across minutes and hours compared with exact figures computed from the same events
+// (counts exact; distinct users/sessions within the HyperLogLog bound; percentiles within 1%).
+// Also: filters, group-by, level choice, late events merging into stored minutes, the
+// cardinality caps, a failing store, reopening the file and a corrupt stored sketch.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+
+#include "rollup/rollup_step.h"
+#include "rollup/sqlite_rollup_store.h"
+#include "test_support.h"
+
+namespace vigil {
+namespace {
+
+constexpr int64_t kT0 = 1'700'000'000'000 / 3'600'000 * 3'600'000 + 30 * 60'000;  // hh:30:00
+constexpr int64_t kM0 = kT0 / 60'000;
+
+double Exact(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(std::floor(q * static_cast<double>(v.size() - 1)))];
+}
+
+// A small synthetic site: pageviews, LCP vitals, fetches (some failing) and errors.
+struct Site {
+  std::mt19937_64 rng{2024};
+  std::vector<Event> Make(size_t n, int64_t from_ts, int64_t span_ms) {
+    const char* browsers[] = {"Chrome", "Chrome", "Chrome", "Safari", "Firefox", "Edge"};
+    const char* oses[] = {"Windows", "Mac OS X", "Android", "iOS", "Linux"};
+    const char* countries[] = {"US", "DE", "FR", "BR", "JP", "IN", ""};
+    const char* paths[] = {"/", "/products/:id", "/cart", "/checkout", "/search", "/account"};
+    const char* releases[] = {"1.2.0", "1.3.0"};
+    std::lognormal_distribution<double> lcp(std::log(2200), 0.55), fetch(std::log(180), 0.9);
+    std::vector<Event> out(n);
+    for (size_t i = 0; i < n; ++i) {
+      Event& e = out[i];
+      e.project_id = 1;
+      e.event_id = "ev" + std::to_string(rng());
+      e.ts = from_ts + static_cast<int64_t>(rng() % static_cast<uint64_t>(span_ms));
+      e.browser = browsers[rng() % 6];
+      e.os = oses[rng() % 5];
+      e.country = countries[rng() % 7];
+      e.path = paths[rng() % 6];
+      e.release = releases[rng() % 2];
+      e.environment = "production";
+      uint64_t user = rng() % 3000;
+      e.uid = "user-" + std::to_string(user);
+      e.sid = "s-" + std::to_string(user) + "-" + std::to_string(rng() % 3);
+      switch (rng() % 10) {
+        case 0: case 1: case 2:
+          e.type = EventType::kPageview;
+          break;
+        case 3: case 4: case 5:
+          e.type = EventType::kVital;
+          e.name = "LCP";
+          e.value = lcp(rng);
+          break;
+        case 6: case 7: case 8:
+          e.type = EventType::kHttp;
+          e.name = "GET";
+          e.duration = fetch(rng);
+          e.status = rng() % 20 == 0 ? 503 : 200;
+          break;
+        default:
+          e.type = EventType::kError;
+          e.name = "js";
+          break;
+      }
+    }
+    return out;
+  }
+};
+
+class RollupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = test::MakeTempDir("vigil-rollup");
+    ASSERT_FALSE(dir_.empty());
+    Open();
+  }
+  void TearDown() override {
+    step_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Open() {
+    step_.reset();
+    store_.reset();
+    auto s = SqliteRollupStore::Open(dir_ + "/rollups.db");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s.value());
+    RollupOptions opt;
+    opt.flush_interval_ms = 1000;
+    opt.now_ms = [this] { return now_; };
+    opt.max_paths_per_minute = max_paths_;
+    step_ = std::make_unique<RollupStep>(store_.get(), opt);
+  }
+  // Feeds events in batches of 40, advancing the clock so the step flushes every ~25 batches
+  // (mid-minute flushes: later flushes merge into stored rows).
+  void Feed(const std::vector<Event>& events) {
+    for (size_t i = 0; i < events.size(); i += 40) {
+      NormalizedBatch b;
+      b.project_id = 1;
+      b.events.assign(events.begin() + static_cast<long>(i), events.begin() + static_cast<long>(std::min(events.size(), i + 40)));
+      step_->Process(&b);
+      now_ += 40;
+    }
+  }
+  RollupQueryResult Query(RollupQuery q) {
+    q.project_id = 1;
+    auto r = store_->Query(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : RollupQueryResult{};
+  }
+
+  std::string dir_;
+  int64_t now_ = 1'000'000;
+  size_t max_paths_ = 500;
+  std::unique_ptr<SqliteRollupStore> store_;
+  std::unique_ptr<RollupStep> step_;
+};
+
+void Row(const char* what, double exact, double rollup, double bound) {
+  double err = exact == 0 ? std::fabs(rollup) : std::fabs(rollup - exact) / std::fabs(exact);
+  printf("%-44s %12.2f %12.2f %8.3f%% %7.2f%%\n", what, exact, rollup, err * 100, bound * 100);
+  EXPECT_LE(err, bound) << what << ": exact " << exact << ", rollup " << rollup;
+}
+
+TEST_F(RollupTest, EndToEndMatchesExactFigures) {
+  Site site;
+  // 150 minutes from hh:30: half an hour, two whole hours, and nothing after.
+  std::vector<Event> events = site.Make(120000, kT0, 150 * 60'000);
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  RollupStepStats st = step_->stats();
+  EXPECT_EQ(st.events, events.size());
+  EXPECT_EQ(st.pending_rows, 0u);
+  EXPECT_GT(st.flushes, 10u);
+
+  printf("%-44s %12s %12s %9s %8s\n", "figure", "exact", "rollup", "rel.err", "bound");
+  auto all = [&](auto pred) {
+    std::vector<const Event*> out;
+    for (const Event& e : events) if (pred(e)) out.push_back(&e);
+    return out;
+  };
+  // Whole range: hour rows for the two whole hours, minute rows for the first half hour.
+  RollupQuery q;
+  q.from_minute = kM0;
+  q.to_minute = kM0 + 150;
+  RollupQueryResult r = Query(q);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_GT(r.hour_rows_read, 0u);
+  EXPECT_GT(r.minute_rows_read, 0u);
+  Row("count, 150 min", events.size(), r.rows[0].count, 0);
+  std::set<std::string> users, sessions;
+  for (const Event& e : events) users.insert(e.uid), sessions.insert(e.sid);
+  Row("distinct users, 150 min", users.size(), r.rows[0].users, 0.025);
+  Row("distinct sessions, 150 min", sessions.size(), r.rows[0].sessions, 0.025);
+  uint64_t errors = all([](const Event& e) {
+                      return e.type == EventType::kError || (e.type == EventType::kHttp && *e.status >= 400);
+                    }).size();
+  Row("errors (js + http 5xx)", errors, r.rows[0].errors, 0);
+
+  // LCP percentiles over everything, then for one browser in one country (filters).
+  for (auto [label, filters] : std::vector<std::pair<std::string, std::vector<RollupFilter>>>{
+           {"LCP", {{RollupDim::kType, {"vital"}}, {RollupDim::kName, {"LCP"}}}},
+           {"LCP Safari in DE|FR",
+            {{RollupDim::kName, {"LCP"}}, {RollupDim::kBrowser, {"Safari"}}, {RollupDim::kCountry, {"DE", "FR"}}}}}) {
+    RollupQuery fq = q;
+    fq.filters = filters;
+    RollupQueryResult fr = Query(fq);
+    ASSERT_EQ(fr.rows.size(), 1u) << label;
+    bool safari = label != "LCP";
+    std::vector<double> lcp;
+    for (const Event& e : events) {
+      if (e.type != EventType::kVital) continue;
+      if (safari && (e.browser != "Safari" || (e.country != "DE" && e.country != "FR"))) continue;
+      lcp.push_back(*e.value);
+    }
+    Row((label + " count").c_str(), lcp.size(), fr.rows[0].count, 0);
+    const std::pair<const char*, double> qs[] = {{"p50", fr.rows[0].p50}, {"p75", fr.rows[0].p75}, {"p90", fr.rows[0].p90},
+                                                 {"p95", fr.rows[0].p95}, {"p99", fr.rows[0].p99}};
+    const double qv[] = {0.5, 0.75, 0.9, 0.95, 0.99};
+    for (int i = 0; i < 5; ++i) Row((label + " " + qs[i].first).c_str(), Exact(lcp, qv[i]), qs[i].second, 0.01);
+  }
+
+  // Group by browser, and by (browser, os): exact counts per group.
+  RollupQuery gq = q;
+  gq.group_by = {RollupDim::kBrowser};
+  RollupQueryResult gr = Query(gq);
+  std::map<std::string, uint64_t> by_browser;
+  for (const Event& e : events) by_browser[e.browser]++;
+  ASSERT_EQ(gr.rows.size(), by_browser.size());
+  for (const auto& row : gr.rows) EXPECT_EQ(row.count, by_browser[row.group.at(0)]) << row.group[0];
+  gq.group_by = {RollupDim::kBrowser, RollupDim::kOs};
+  gr = Query(gq);
+  std::map<std::pair<std::string, std::string>, uint64_t> by_bo;
+  for (const Event& e : events) by_bo[{e.browser, e.os}]++;
+  ASSERT_EQ(gr.rows.size(), by_bo.size());
+  for (const auto& row : gr.rows) EXPECT_EQ(row.count, (by_bo[{row.group.at(0), row.group.at(1)}])) << row.group[0] << "/" << row.group[1];
+
+  // Hourly buckets read hour rows only for whole hours; 5-minute buckets read minute rows only.
+  RollupQuery hq = q;
+  hq.bucket_minutes = 60;
+  RollupQueryResult hr = Query(hq);
+  ASSERT_EQ(hr.rows.size(), 3u);
+  std::map<int64_t, uint64_t> by_hour;
+  for (const Event& e : events) by_hour[e.ts / 3'600'000 * 60]++;
+  for (const auto& row : hr.rows) EXPECT_EQ(row.count, by_hour[row.bucket_start]) << "hour " << row.bucket_start;
+  RollupQuery mq = q;
+  mq.bucket_minutes = 5;
+  RollupQueryResult mr = Query(mq);
+  EXPECT_EQ(mr.hour_rows_read, 0u);
+  EXPECT_EQ(mr.rows.size(), 30u);
+  uint64_t sum = 0;
+  for (const auto& row : mr.rows) sum += row.count;
+  EXPECT_EQ(sum, events.size());
+
+  // Both levels hold the same data: the two whole hours from hour rows and from minute rows
+  // (1-minute buckets) merge to identical sketches.
+  RollupQuery h2 = q;
+  h2.from_minute = kM0 + 30;
+  h2.filters = {{RollupDim::kName, {"LCP"}}};
+  RollupQueryResult from_hours = Query(h2);
+  EXPECT_EQ(from_hours.minute_rows_read, 0u);
+  h2.bucket_minutes = 1;
+  RollupQueryResult from_minutes = Query(h2);
+  EXPECT_EQ(from_minutes.hour_rows_read, 0u);
+  QuantileSketch merged;
+  uint64_t minute_count = 0;
+  for (const auto& row : from_minutes.rows) {
+    ASSERT_TRUE(merged.Merge(row.values).ok());
+    minute_count += row.count;
+  }
+  ASSERT_EQ(from_hours.rows.size(), 1u);
+  EXPECT_EQ(from_hours.rows[0].count, minute_count);
+  EXPECT_EQ(from_hours.rows[0].values.Serialize().size(), merged.Serialize().size());
+  for (double qq : {0.5, 0.75, 0.9, 0.95, 0.99}) EXPECT_EQ(from_hours.rows[0].values.Quantile(qq), merged.Quantile(qq)) << qq;
+  printf("rows read: whole range %llu minute + %llu hour; 5-min buckets %llu minute rows\n",
+         (unsigned long long)r.minute_rows_read, (unsigned long long)r.hour_rows_read, (unsigned long long)mr.minute_rows_read);
+}
+
+TEST_F(RollupTest, LateEventsMergeIntoStoredMinutesAndHours) {
+  Site site;
+  std::vector<Event> first = site.Make(5000, kT0, 10 * 60'000);
+  Feed(first);
+  ASSERT_TRUE(step_->Flush().ok());
+  // Late events for the same minutes, and a replay of the first 1000 (counted again: the
+  // documented at-least-once behaviour on replay).
+  std::vector<Event> late = site.Make(3000, kT0, 10 * 60'000);
+  std::vector<Event> replay(first.begin(), first.begin() + 1000);
+  now_ += 5000;
+  Feed(late);
+  Feed(replay);
+  ASSERT_TRUE(step_->Flush().ok());
+  std::vector<double> lcp;
+  for (const auto* v : {&first, &late, &replay}) {
+    for (const Event& e : *v) if (e.type == EventType::kVital) lcp.push_back(*e.value);
+  }
+  RollupQuery q;
+  q.from_minute = kM0;
+  q.to_minute = kM0 + 10;
+  q.filters = {{RollupDim::kName, {"LCP"}}};
+  RollupQueryResult r = Query(q);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].count, lcp.size());
+  EXPECT_LE(std::fabs(r.rows[0].p75 - Exact(lcp, 0.75)) / Exact(lcp, 0.75), 0.01);
+  EXPECT_LE(std::fabs(r.rows[0].p99 - Exact(lcp, 0.99)) / Exact(lcp, 0.99), 0.01);
+  // The hour row got the same merges: query the whole hour (hour row only).
+  q.from_minute = kM0 - 30;
+  q.to_minute = kM0 + 30;
+  RollupQueryResult h = Query(q);
+  EXPECT_EQ(h.minute_rows_read, 0u);
+  ASSERT_EQ(h.rows.size(), 1u);
+  EXPECT_EQ(h.rows[0].count, lcp.size());
+  EXPECT_EQ(h.rows[0].p75, r.rows[0].p75);
+}
+
+TEST_F(RollupTest, CapsFoldExcessPathsIntoOther) {
+  max_paths_ = 3;
+  Open();
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) {
+    Event e;
+    e.project_id = 1;
+    e.type = EventType::kPageview;
+    e.ts = kT0 + i;
+    e.path = "/p" + std::to_string(i % 10);
+    events.push_back(e);
+  }
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  RollupQuery q;
+  q.from_minute = kM0;
+  q.to_minute = kM0 + 1;
+  q.group_by = {RollupDim::kPath};
+  RollupQueryResult r = Query(q);
+  std::map<std::string, uint64_t> got;
+  for (const auto& row : r.rows) got[row.group[0]] = row.count;
+  std::map<std::string, uint64_t> want = {{"/p0", 10}, {"/p1", 10}, {"/p2", 10}, {"(other)", 70}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(step_->stats().folded_paths, 70u);
+  // The next minute has its own allowance.
+  Event e = events[9];
+  e.ts += 60'000;
+  Feed({e});
+  ASSERT_TRUE(step_->Flush().ok());
+  q.from_minute = kM0 + 1;
+  q.to_minute = kM0 + 2;
+  r = Query(q);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].group[0], "/p9");
+}
+
+// A store that fails its first `failures` writes.
+class FlakyStore : public RollupStore {
+ public:
+  explicit FlakyStore(RollupStore* real, int failures) : real_(real), failures_(failures) {}
+  Status Add(const std::vector<RollupRow>& rows) override {
+    if (failures_-- > 0) return Status::Error("sqlite", "disk I/O error (injected)");
+    return real_->Add(rows);
+  }
+  Result<RollupQueryResult> Query(const RollupQuery& q) override { return real_->Query(q); }
+
+ private:
+  RollupStore* real_;
+  int failures_;
+};
+
+TEST_F(RollupTest, FailedFlushKeepsRowsPending) {
+  FlakyStore flaky(store_.get(), 2);
+  RollupOptions opt;
+  opt.now_ms = [this] { return now_; };
+  RollupStep step(&flaky, opt);
+  Site site;
+  std::vector<Event> a = site.Make(500, kT0, 60'000), b = site.Make(500, kT0, 60'000);
+  NormalizedBatch ba, bb;
+  ba.events = a;
+  bb.events = b;
+  step.Process(&ba);
+  EXPECT_FALSE(step.Flush().ok());
+  step.Process(&bb);
+  EXPECT_FALSE(step.Flush().ok());
+  EXPECT_GT(step.stats().pending_rows, 0u);
+  EXPECT_EQ(step.stats().flush_failures, 2u);
+  ASSERT_TRUE(step.Flush().ok());
+  RollupQuery q;
+  q.project_id = 1;
+  q.from_minute = kM0;
+  q.to_minute = kM0 + 1;
+  auto r = store_->Query(q);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->rows.size(), 1u);
+  EXPECT_EQ(r->rows[0].count, 1000u);
+}
+
+TEST_F(RollupTest, PersistsAcrossReopenAndSurvivesCorruptBlobs) {
+  Site site;
+  std::vector<Event> events = site.Make(2000, kT0, 60'000);
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  Open();
+  RollupQuery q;
+  q.from_minute = kM0;
+  q.to_minute = kM0 + 1;
+  RollupQueryResult r = Query(q);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].count, events.size());
+  // Corrupt every stored value sketch of the minute: queries fail loudly; the next write to
+  // those rows replaces the unreadable BLOBs (counted) and queries work again.
+  {
+    SqliteDb db;
+    ASSERT_TRUE(db.Open(dir_ + "/rollups.db").ok());
+    ASSERT_TRUE(db.Exec("UPDATE rollup_minute SET vals = x'01ff' WHERE vals IS NOT NULL").ok());
+    ASSERT_GT(db.Changes(), 0);
+  }
+  RollupQuery bad = q;
+  bad.project_id = 1;
+  EXPECT_FALSE(store_->Query(bad).ok());
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  EXPECT_GT(store_->corrupt_blobs_replaced(), 0u);
+  r = Query(q);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].count, 2 * events.size());
+}
+
+TEST_F(RollupTest, RejectsBadQueries) {
+  struct Case {
+    const char* why;
+    RollupQuery q;
+  } cases[] = {
+      {"empty range", {1, 10, 10, {}, {}, 0}},
+      {"three group-by dims", {1, 0, 10, {}, {RollupDim::kOs, RollupDim::kBrowser, RollupDim::kPath}, 0}},
+      {"negative bucket", {1, 0, 10, {}, {}, -5}},
+      {"filter without values", {1, 0, 10, {{RollupDim::kOs, {}}}, {}, 0}},
+  };
+  for (const Case& c : cases) {
+    auto r = store_->Query(c.q);
+    ASSERT_FALSE(r.ok()) << c.why;
+    EXPECT_EQ(r.status().code(), "bad_query") << c.why;
+  }
+  RollupDim d;
+  EXPECT_TRUE(ParseRollupDim("country", &d));
+  EXPECT_EQ(d, RollupDim::kCountry);
+  EXPECT_FALSE(ParseRollupDim("city", &d));
+}
+
+}  // namespace
+}  // namespace vigil
