@@ -7,7 +7,7 @@ import { rmSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { BROWSER_BUNDLE } from './bundle-config.mjs';
+import { bundleBrowser } from './bundle-config.mjs';
 
 const sdk = join(dirname(fileURLToPath(import.meta.url)), '..');
 const root = join(sdk, '..');
@@ -24,14 +24,9 @@ async function buildPackage(name) {
 }
 
 export async function buildCdn(outfile) {
-  const r = await build({
-    entryPoints: [join(sdk, 'packages/browser/src/cdn.ts')],
-    ...BROWSER_BUNDLE,
-    globalName: 'Vigil',
-    sourcemap: true,
-    outfile,
-  });
-  return r;
+  const { code, map } = await bundleBrowser(join(sdk, 'packages/browser/src/cdn.ts'), { mapFile: outfile + '.map' });
+  writeFileSync(outfile, code);
+  writeFileSync(outfile + '.map', map);
 }
 
 async function buildLoader(dir) {

@@ -20,7 +20,7 @@ export interface HttpRecord {
   startTs: number;
   /** Response size in bytes when known (Content-Length, or the XHR response text). */
   responseSize?: number;
-  /** Request body size in bytes when it is a string. */
+  /** Request body size in bytes when it is a string, Blob or buffer. */
   requestSize?: number;
   /** 'network' (no response), 'timeout', 'abort' — set when `status` is 0. */
   error?: 'network' | 'timeout' | 'abort';
@@ -32,24 +32,21 @@ export type HttpHandler = (rec: HttpRecord) => void;
 
 const handlers: HttpHandler[] = [];
 const ignored: string[] = [];
-let patched = false;
 let origFetch: typeof fetch | undefined;
+let patched = 0;
 
-/** Never report requests whose URL starts with `prefix`. */
+/** Never report requests whose URL starts with `prefix` (its query is ignored). */
 export function ignoreUrl(prefix: string): void {
-  const p = prefix.split('?')[0]!;
-  if (p && ignored.indexOf(p) === -1) ignored.push(p);
+  ignored.push(prefix.split('?')[0]!);
 }
 
 export function isIgnoredUrl(url: string): boolean {
-  for (const p of ignored) if (url.indexOf(p) === 0) return true;
-  return false;
+  return ignored.some((p) => p && url.indexOf(p) === 0);
 }
 
-/** The fetch from before instrumentation (bound to the window). */
+/** The fetch from before instrumentation. */
 export function nativeFetch(): typeof fetch | undefined {
-  if (origFetch) return origFetch;
-  return typeof fetch === 'function' ? fetch.bind(globalThis) : undefined;
+  return origFetch || (typeof fetch == 'function' ? fetch.bind(globalThis) : undefined);
 }
 
 function absolute(url: string): string {
@@ -60,14 +57,17 @@ function absolute(url: string): string {
   }
 }
 
-function bodySize(body: unknown): number | undefined {
-  if (typeof body === 'string') return body.length;
-  if (body && typeof (body as Blob).size === 'number') return (body as Blob).size;
-  if (body && typeof (body as ArrayBuffer).byteLength === 'number') return (body as ArrayBuffer).byteLength;
-  return undefined;
+function size(body: unknown): number | undefined {
+  const b = body as { length?: number; size?: number; byteLength?: number } | null;
+  return b ? (typeof body == 'string' ? b.length : b.size ?? b.byteLength) : undefined;
+}
+
+function record(kind: HttpRecord['kind'], method: string, url: string, body?: unknown): HttpRecord {
+  return { kind, method: method.toUpperCase(), url: absolute(url), status: 0, start: performance.now(), end: 0, startTs: Date.now(), requestSize: size(body) };
 }
 
 function emit(rec: HttpRecord): void {
+  rec.end = performance.now();
   if (isIgnoredUrl(rec.url)) return;
   for (const h of handlers.slice()) {
     try {
@@ -81,62 +81,35 @@ function emit(rec: HttpRecord): void {
 /** Subscribes to finished requests; returns an unsubscribe function. */
 export function addHttpHandler(handler: HttpHandler): () => void {
   handlers.push(handler);
-  patch();
+  if (!patched++ && typeof window != 'undefined') {
+    patchFetch();
+    patchXhr();
+  }
   return () => {
     const i = handlers.indexOf(handler);
-    if (i !== -1) handlers.splice(i, 1);
+    if (i > -1) handlers.splice(i, 1);
   };
 }
 
-function patch(): void {
-  if (patched || typeof window === 'undefined') return;
-  patched = true;
-  patchFetch();
-  patchXhr();
-}
-
 function patchFetch(): void {
-  if (typeof window.fetch !== 'function') return;
-  origFetch = window.fetch.bind(window);
   const orig = window.fetch;
-  window.fetch = function vigilFetch(this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    let url = '';
-    let method = 'GET';
-    try {
-      if (typeof input === 'string') url = input;
-      else if (input instanceof URL) url = input.href;
-      else if (input && typeof (input as Request).url === 'string') {
-        url = (input as Request).url;
-        method = (input as Request).method || method;
-      }
-      if (init && init.method) method = init.method;
-    } catch {
-      /* exotic input: report without URL */
-    }
-    const rec: HttpRecord = {
-      kind: 'fetch',
-      method: method.toUpperCase(),
-      url: absolute(url),
-      status: 0,
-      start: performance.now(),
-      end: 0,
-      startTs: Date.now(),
-      requestSize: init ? bodySize(init.body) : undefined,
-    };
-    const p = orig.apply(this === undefined ? window : (this as Window), [input, init] as [RequestInfo, RequestInit]);
+  if (typeof orig != 'function') return;
+  origFetch = orig.bind(window);
+  window.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+    const req = input as Request;
+    const rec = record('fetch', (init && init.method) || req.method || 'GET', typeof input == 'string' ? input : req.url || String(input), init && init.body);
+    const p = orig.apply(window, [input, init] as [RequestInfo, RequestInit]);
     p.then(
       (res) => {
-        rec.end = performance.now();
         rec.status = res.status;
-        const len = res.headers && res.headers.get('content-length');
+        const len = res.headers.get('content-length');
         if (len) rec.responseSize = +len;
         emit(rec);
       },
-      (err: unknown) => {
-        rec.end = performance.now();
-        const name = err && (err as Error).name;
-        rec.error = name === 'AbortError' ? 'abort' : name === 'TimeoutError' ? 'timeout' : 'network';
-        rec.errorMessage = err ? String((err as Error).message || err) : 'fetch failed';
+      (err: Error) => {
+        const name = err && err.name;
+        rec.error = name == 'AbortError' ? 'abort' : name == 'TimeoutError' ? 'timeout' : 'network';
+        rec.errorMessage = String((err && err.message) || err);
         emit(rec);
       },
     );
@@ -144,60 +117,44 @@ function patchFetch(): void {
   } as typeof fetch;
 }
 
-interface VigilXhr extends XMLHttpRequest {
-  __vigil?: HttpRecord;
-}
+const REC = Symbol();
+type Xhr = XMLHttpRequest & { [REC]?: HttpRecord };
 
 function patchXhr(): void {
-  if (typeof XMLHttpRequest === 'undefined') return;
+  if (typeof XMLHttpRequest == 'undefined') return;
   const proto = XMLHttpRequest.prototype;
   const open = proto.open;
   const send = proto.send;
-  proto.open = function (this: VigilXhr, method: string, url: string | URL) {
-    try {
-      this.__vigil = {
-        kind: 'xhr',
-        method: String(method).toUpperCase(),
-        url: absolute(String(url)),
-        status: 0,
-        start: 0,
-        end: 0,
-        startTs: 0,
-      };
-    } catch {
-      /* never break open() */
-    }
+  proto.open = function (this: Xhr, method: string, url: string | URL) {
+    this[REC] = record('xhr', String(method), String(url));
     // eslint-disable-next-line prefer-rest-params
     return open.apply(this, arguments as unknown as Parameters<typeof open>);
   } as typeof proto.open;
-  proto.send = function (this: VigilXhr, body?: Document | XMLHttpRequestBodyInit | null) {
-    const rec = this.__vigil;
-    if (rec && !isIgnoredUrl(rec.url)) {
+  proto.send = function (this: Xhr, body?: Document | XMLHttpRequestBodyInit | null) {
+    const rec = this[REC];
+    if (rec) {
       rec.start = performance.now();
       rec.startTs = Date.now();
-      rec.requestSize = bodySize(body);
-      let outcome: HttpRecord['error'];
-      const done = (): void => {
-        this.removeEventListener('loadend', done);
-        rec.end = performance.now();
-        rec.status = this.status;
-        if (!rec.status) {
-          rec.error = outcome || 'network';
-          rec.errorMessage = rec.error === 'timeout' ? 'XHR timed out' : rec.error === 'abort' ? 'XHR aborted' : 'XHR network error';
-        } else {
-          try {
-            const len = this.getResponseHeader('content-length');
-            if (len) rec.responseSize = +len;
-            else if (this.responseType === '' || this.responseType === 'text') rec.responseSize = this.responseText.length;
-          } catch {
-            /* size unknown */
+      rec.requestSize = size(body);
+      const on = (type: string, error?: HttpRecord['error']) =>
+        this.addEventListener(type, () => {
+          if (error) rec.error = error;
+          else {
+            rec.status = this.status;
+            if (!rec.status) {
+              rec.error = rec.error || 'network';
+              rec.errorMessage = 'XHR ' + rec.error;
+            } else {
+              const len = this.getResponseHeader('content-length');
+              if (len) rec.responseSize = +len;
+              else if (!this.responseType || this.responseType == 'text') rec.responseSize = this.responseText.length;
+            }
+            emit(rec);
           }
-        }
-        emit(rec);
-      };
-      this.addEventListener('timeout', () => (outcome = 'timeout'));
-      this.addEventListener('abort', () => (outcome = 'abort'));
-      this.addEventListener('loadend', done);
+        });
+      on('timeout', 'timeout');
+      on('abort', 'abort');
+      on('loadend');
     }
     return send.call(this, body);
   };

@@ -1,50 +1,44 @@
-/** PerformanceObserver helpers that never throw where an entry type is unsupported. */
+/** PerformanceObserver and page-lifecycle helpers that never throw where something is unsupported. */
+
+type PrerenderDocument = Document & { prerendering?: boolean; wasDiscarded?: boolean };
 
 /** Observes `type` (buffered); returns a disconnect function, or undefined when unsupported. */
 export function observe<T extends PerformanceEntry>(type: string, cb: (entries: T[]) => void): (() => void) | undefined {
   try {
-    if (typeof PerformanceObserver === 'undefined' || PerformanceObserver.supportedEntryTypes.indexOf(type) === -1) return undefined;
-    const po = new PerformanceObserver((list) => cb(list.getEntries() as T[]));
-    po.observe({ type, buffered: true } as PerformanceObserverInit);
-    return () => po.disconnect();
+    if (PerformanceObserver.supportedEntryTypes.indexOf(type) > -1) {
+      const po = new PerformanceObserver((list) => cb(list.getEntries() as T[]));
+      po.observe({ type, buffered: true });
+      return () => po.disconnect();
+    }
   } catch {
-    return undefined;
+    /* unsupported */
   }
+  return undefined;
 }
 
-/** The navigation entry of this document, if the browser has one. */
-export function navigationEntry(): PerformanceNavigationTiming | undefined {
-  try {
-    const e = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-    return e && e.responseStart > 0 && e.responseStart < performance.now() ? e : undefined;
-  } catch {
-    return undefined;
-  }
+/** The navigation entry of this document, if the browser has a sane one. */
+export function navigationEntry(): (PerformanceNavigationTiming & { activationStart?: number }) | undefined {
+  const e = performance.getEntriesByType && (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined);
+  return e && e.responseStart > 0 && e.responseStart < performance.now() ? e : undefined;
 }
 
 /** Time at which a prerendered page was activated (0 when it was not prerendered). */
 export function activationStart(): number {
-  const e = navigationEntry() as (PerformanceNavigationTiming & { activationStart?: number }) | undefined;
+  const e = navigationEntry();
   return (e && e.activationStart) || 0;
 }
 
 /** Navigation type the way web-vitals names it. */
 export function navigationType(): string {
-  if (typeof document !== 'undefined' && (document as Document & { prerendering?: boolean }).prerendering) return 'prerender';
+  const d = document as PrerenderDocument;
   const e = navigationEntry();
-  if (!e) return 'navigate';
-  if (activationStart() > 0) return 'prerender';
-  if ((document as Document & { wasDiscarded?: boolean }).wasDiscarded) return 'restore';
-  return e.type.replace(/_/g, '-');
+  return d.prerendering || activationStart() > 0 ? 'prerender' : d.wasDiscarded ? 'restore' : e ? e.type.replace(/_/g, '-') : 'navigate';
 }
 
-/**
- * Calls `cb` once when the page is hidden (visibilitychange to hidden, or pagehide), every time it
- * happens. Returns a remove function.
- */
+/** Calls `cb` each time the page is hidden (visibilitychange to hidden, or pagehide). */
 export function onHidden(cb: (ev: Event) => void): () => void {
   const vis = (ev: Event): void => {
-    if (document.visibilityState === 'hidden') cb(ev);
+    if (document.visibilityState == 'hidden') cb(ev);
   };
   addEventListener('visibilitychange', vis, true);
   addEventListener('pagehide', cb, true);
@@ -54,9 +48,8 @@ export function onHidden(cb: (ev: Event) => void): () => void {
   };
 }
 
-/** Runs `cb` once the page is activated (immediately unless it is being prerendered). */
+/** Runs `cb` once the page is activated (at once unless it is being prerendered). */
 export function whenActivated(cb: () => void): void {
-  if ((document as Document & { prerendering?: boolean }).prerendering) {
-    addEventListener('prerenderingchange', () => cb(), { capture: true, once: true } as AddEventListenerOptions);
-  } else cb();
+  if ((document as PrerenderDocument).prerendering) addEventListener('prerenderingchange', () => cb(), { capture: true, once: true });
+  else cb();
 }

@@ -13,7 +13,7 @@ export {
   close,
   type BrowserOptions,
 } from './sdk';
-export { errorsIntegration, type ErrorsOptions } from './integrations/errors';
+export { errorsIntegration, httpErrorsIntegration, consoleErrorsIntegration, type ErrorsOptions, type HttpErrorsOptions } from './integrations/errors';
 export { httpIntegration, type HttpOptions } from './integrations/http';
 export { behaviourIntegration, type BehaviourOptions } from './integrations/behaviour';
 export { identityIntegration, loadUid, type IdentityOptions } from './integrations/identity';

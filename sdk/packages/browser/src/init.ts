@@ -1,7 +1,7 @@
 /** `init` with the default integrations. */
 import { clockIntegration, type Client, type Integration } from '@vigil/core';
 import { behaviourIntegration } from './integrations/behaviour';
-import { errorsIntegration } from './integrations/errors';
+import { errorsIntegration, httpErrorsIntegration } from './integrations/errors';
 import { httpIntegration } from './integrations/http';
 import { identityIntegration } from './integrations/identity';
 import { vitalsIntegration } from './integrations/vitals';
@@ -9,7 +9,7 @@ import { initWithoutDefaults, type BrowserOptions } from './sdk';
 
 /** The integrations `init` installs unless told otherwise, in set-up order. */
 export function getDefaultIntegrations(): Integration[] {
-  return [identityIntegration(), clockIntegration(), errorsIntegration(), httpIntegration(), behaviourIntegration(), vitalsIntegration()];
+  return [identityIntegration(), clockIntegration(), errorsIntegration(), httpErrorsIntegration(), httpIntegration(), behaviourIntegration(), vitalsIntegration()];
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
- * The public API: `init` and the functions that act on the client it created.
+ * The public API: `initWithoutDefaults` (`init` adds the default integrations, see init.ts) and the
+ * functions that act on the client it created.
  */
 import { ignoreUrl, onHidden } from '@vigil/browser-utils';
-import { Client, type Breadcrumb, type Integration, type Level, type Options, type User, type VigilEvent } from '@vigil/core';
+import { Client, normalize, type Breadcrumb, type Integration, type Level, type Options, type User, type VigilEvent } from '@vigil/core';
 import { makeBrowserSend } from './transport';
 
 /** Options of `init` (see `Options` in @vigil/core for each field). */
@@ -20,10 +21,11 @@ export function getClient(): Client | undefined {
  * `init` is this plus the default integrations; use this directly to keep bundles small.
  */
 export function initWithoutDefaults(options: BrowserOptions = {}): Client | undefined {
-  if (current) void current.close(0);
-  const list = typeof options.integrations === 'function' ? options.integrations([]) : options.integrations || [];
-  const client = new Client(options, { sdkName: '@vigil/browser', makeSend: makeBrowserSend });
-  current = client;
+  if (current) current.close(0);
+  const i = options.integrations;
+  // Outside a browser (server-side rendering) the client stays inactive.
+  const browser = typeof window != 'undefined';
+  const client = (current = new Client(browser ? options : { ...options, enabled: false }, { sdkName: '@vigil/browser', makeSend: makeBrowserSend }));
   const transport = client.transport;
   if (!transport) return client;
   ignoreUrl(client.ingestUrl);
@@ -34,25 +36,21 @@ export function initWithoutDefaults(options: BrowserOptions = {}): Client | unde
     client.setContext('viewport', { w: innerWidth, h: innerHeight });
   });
   // Page lifecycle: on hide, send everything with sendBeacon; events arriving while hidden go at once.
-  const hidden = (): void => {
+  const listeners: Array<[string, () => void]> = [
+    ['visibilitychange', () => (transport.unloading = document.visibilityState != 'visible')],
+    ['pageshow', () => (transport.unloading = false)],
+    ['online', () => transport.resume()],
+  ];
+  const offHidden = onHidden(() => {
     transport.unloading = true;
-    void transport.flush(true);
-  };
-  const visible = (): void => {
-    if (document.visibilityState === 'visible') transport.unloading = false;
-  };
-  const online = (): void => transport.resume();
-  const offHidden = onHidden(hidden);
-  addEventListener('visibilitychange', visible);
-  addEventListener('pageshow', visible);
-  addEventListener('online', online);
+    transport.flush(true);
+  });
+  for (const [type, fn] of listeners) addEventListener(type, fn);
   client.on('close', () => {
     offHidden();
-    removeEventListener('visibilitychange', visible);
-    removeEventListener('pageshow', visible);
-    removeEventListener('online', online);
+    for (const [type, fn] of listeners) removeEventListener(type, fn);
   });
-  client.setupIntegrations(list);
+  client.setupIntegrations(typeof i == 'function' ? i([]) : i || []);
   return client;
 }
 
@@ -66,9 +64,11 @@ export function captureMessage(message: string, level?: Level): string | undefin
   return current && current.captureMessage(message, level);
 }
 
-/** Sends a `custom` event named `name` with properties `props`. */
+/** Sends a `custom` event named `name` with properties `props` (normalized, strings cut to 1024). */
 export function track(name: string, props?: Record<string, unknown>): string | undefined {
-  return current && current.track(name, props);
+  if (!current) return undefined;
+  current.addBreadcrumb({ category: 'custom', message: name });
+  return current.capture({ type: 'custom', name: String(name), props: props && normalize(props, 5) });
 }
 
 /** Sets (or with null clears) the user sent in every batch's context. */
@@ -81,7 +81,7 @@ export function setTag(key: string, value: string): void {
 }
 
 export function setTags(tags: Record<string, string>): void {
-  if (current) current.setTags(tags);
+  for (const k in tags) setTag(k, tags[k]!);
 }
 
 export function addBreadcrumb(crumb: Breadcrumb): void {

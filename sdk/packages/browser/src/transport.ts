@@ -41,31 +41,23 @@ export function makeBrowserSend(url: string): SendFunction {
 }
 
 const STORE_KEY = '_vigil_q';
-const STORE_MAX_EVENTS = 200;
-const STORE_MAX_CHARS = 500_000;
 
-/** Offline store in localStorage: the newest events that fit the bounds. */
+/** Offline store in localStorage: the newest 200 unsent events. */
 export const localStorageStore: EventStore = {
   load() {
     try {
       const v = JSON.parse(localStorage.getItem(STORE_KEY) || '[]') as VigilEvent[];
-      return Array.isArray(v) ? v.filter((e) => e && typeof e.type === 'string' && typeof e.ts === 'number') : [];
+      return v.filter((e) => e && typeof e.type == 'string' && typeof e.ts == 'number');
     } catch {
       return [];
     }
   },
   save(events) {
     try {
-      if (!events.length) return localStorage.removeItem(STORE_KEY);
-      let s = JSON.stringify(events.slice(-STORE_MAX_EVENTS));
-      let n = Math.min(events.length, STORE_MAX_EVENTS);
-      while (s.length > STORE_MAX_CHARS && n > 1) {
-        n = n >> 1;
-        s = JSON.stringify(events.slice(-n));
-      }
-      localStorage.setItem(STORE_KEY, s);
+      if (events.length) localStorage.setItem(STORE_KEY, JSON.stringify(events.slice(-200)));
+      else localStorage.removeItem(STORE_KEY);
     } catch {
-      /* storage full or unavailable */
+      /* storage full or unavailable: the events stay in memory only */
     }
   },
 };

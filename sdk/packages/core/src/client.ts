@@ -24,22 +24,22 @@ import type {
   User,
   VigilEvent,
 } from './types';
-import { debugLog, hash, matchesAny, normalize, randomId, truncate } from './utils';
+import { debugLog, eventId, hash, matchesAny, normalize, truncate } from './utils';
 
 export const SDK_VERSION = '0.1.0';
 
 /** String limits of the protocol (protocol.md, "Event fields"). */
-const LIMITS: Record<string, number> = {
-  name: 256,
-  message: 8192,
-  url: 4096,
-  referrer: 4096,
-  level: 16,
-  release: 200,
-  environment: 64,
-  uid: 128,
-  sid: 128,
-};
+const LIMITS: Array<[string, number]> = [
+  ['name', 256],
+  ['message', 8192],
+  ['url', 4096],
+  ['referrer', 4096],
+  ['level', 16],
+  ['release', 200],
+  ['environment', 64],
+  ['uid', 128],
+  ['sid', 128],
+];
 
 /** How the platform plugs into the client. */
 export interface ClientSetup {
@@ -67,11 +67,11 @@ export class Client implements ClientLike {
   private _sampleCache: [string, boolean] | undefined;
   private _closed = false;
 
-  constructor(options: Options, private _setup: ClientSetup) {
+  constructor(options: Options, setup: ClientSetup) {
     this.options = {
       ...options,
       sampleRate: options.sampleRate ?? 1,
-      maxBreadcrumbs: Math.min(100, Math.max(0, options.maxBreadcrumbs ?? 30)),
+      maxBreadcrumbs: Math.min(100, Math.max(0, options.maxBreadcrumbs ?? 20)),
       enabled: options.enabled !== false,
       debug: !!options.debug,
     };
@@ -82,9 +82,9 @@ export class Client implements ClientLike {
     this.ingestUrl = options.tunnel || ingestUrl(dsn);
     this.transport = new BatchQueue(
       {
-        send: _setup.makeSend(this.ingestUrl, this),
+        send: setup.makeSend(this.ingestUrl, this),
         drops: this.drops,
-        header: () => ({ sdk: { name: _setup.sdkName, version: SDK_VERSION }, context: this.getContext() }),
+        header: () => ({ sdk: { name: setup.sdkName, version: SDK_VERSION }, context: this.getContext() }),
         clockOffset: () => this.clockOffset,
         beforeFlush: (unload) => this._emit('beforeFlush', unload),
         onResponse: (res, a, b) => this._emit('response', res, a, b),
@@ -103,7 +103,7 @@ export class Client implements ClientLike {
   setupIntegrations(integrations: Integration[]): void {
     if (!this.active) return;
     for (const integration of integrations) {
-      if (this._installed.some((i) => i._i.name === integration.name)) continue;
+      if (this._entry(integration.name)) continue;
       const entry: Installed = { _i: integration, _disabled: false };
       this._installed.push(entry);
       if (!integration.setup) continue;
@@ -127,19 +127,24 @@ export class Client implements ClientLike {
    */
   guard<A extends unknown[], R>(name: string, fn: (...args: A) => R): (...args: A) => R | undefined {
     return (...args: A) => {
-      const entry = this._installed.find((i) => i._i.name === name);
-      if (entry && entry._disabled) return undefined;
-      try {
-        return fn(...args);
-      } catch (e) {
-        this._disableIntegration(name, e);
-        return undefined;
+      const entry = this._entry(name);
+      if (!entry || !entry._disabled) {
+        try {
+          return fn(...args);
+        } catch (e) {
+          this._disableIntegration(name, e);
+        }
       }
+      return undefined;
     };
   }
 
+  private _entry(name: string): Installed | undefined {
+    return this._installed.find((i) => i._i.name == name);
+  }
+
   private _disableIntegration(name: string, err: unknown): void {
-    const entry = this._installed.find((i) => i._i.name === name);
+    const entry = this._entry(name);
     if (!entry || entry._disabled) return;
     entry._disabled = true;
     this.log(`integration ${name} failed and was disabled:`, err);
@@ -175,33 +180,29 @@ export class Client implements ClientLike {
   }
 
   private _emit<K extends keyof ClientHooks>(hook: K, ...args: Parameters<ClientHooks[K]>): void {
-    const list = this._hooks[hook];
-    if (!list) return;
-    for (const cb of list.slice()) {
+    for (const cb of (this._hooks[hook] || []).slice()) {
       try {
         (cb as (...a: unknown[]) => void)(...args);
       } catch (e) {
-        this.log('hook failed', hook, e);
+        this.log(hook, e);
       }
     }
   }
 
   setContext(key: string, value: unknown): void {
-    if (value === undefined) delete this.scope.context[key];
-    else this.scope.context[key] = value;
+    this.scope.context[key] = value;
   }
 
   getContext(): BatchContext {
-    const o = this.options;
-    const ctx: BatchContext = { ...this.scope.context };
-    if (o.release) ctx.release = truncate(o.release, 200);
-    if (o.environment) ctx.environment = truncate(o.environment, 64);
-    if (this.scope.user) ctx.user = this.scope.user;
-    for (const _ in this.scope.tags) {
-      ctx.tags = { ...this.scope.tags };
-      break;
-    }
-    return ctx;
+    const { release, environment } = this.options;
+    const { context, user, tags } = this.scope;
+    return {
+      ...context,
+      release: release && truncate(release, 200),
+      environment: environment && truncate(environment, 64),
+      user,
+      tags: Object.keys(tags).length ? { ...tags } : undefined,
+    };
   }
 
   /** Whether this session's events are sent: a stable function of the session id. */
@@ -225,7 +226,7 @@ export class Client implements ClientLike {
     if (!transport || this._closed) return undefined;
     let event = partial as VigilEvent;
     if (event.ts === undefined) event.ts = Date.now();
-    if (!event.id) event.id = randomId();
+    if (!event.id) event.id = eventId();
     if (!this.isSampled()) {
       this.drops.record('sample_rate');
       return undefined;
@@ -260,7 +261,7 @@ export class Client implements ClientLike {
       try {
         out = this.options.beforeSend(event, hint);
       } catch (e) {
-        this.log('beforeSend threw; event kept', e);
+        this.log('beforeSend', e);
       }
       if (!out) {
         this.drops.record('before_send');
@@ -268,10 +269,7 @@ export class Client implements ClientLike {
       }
       event = out;
     }
-    for (const k in LIMITS) {
-      const v = event[k];
-      if (typeof v === 'string') event[k] = truncate(v, LIMITS[k]!);
-    }
+    for (const [k, max] of LIMITS) if (typeof event[k] == 'string') event[k] = truncate(event[k] as string, max);
     transport.add(event);
     this._emit('afterCapture', event);
     return event.id;
@@ -285,7 +283,7 @@ export class Client implements ClientLike {
     if (!o.denyUrls && !o.allowUrls) return false;
     const frames = event.frames as StackFrame[] | undefined;
     let url = (event.filename as string) || '';
-    if (frames) for (const f of frames) if (f.url && /^[a-z]+:/i.test(f.url)) { url = f.url; break; }
+    if (frames) for (const f of frames) if (f.url && /^[a-z][\w+.-]*:/i.test(f.url)) { url = f.url; break; }
     if (!url && event.name === 'resource') url = event.url || '';
     if (!url) return false;
     if (matchesAny(url, o.denyUrls)) return true;
@@ -302,14 +300,6 @@ export class Client implements ClientLike {
     return this.capture({ type: 'error', name: 'console', level, message: String(message), captured: true });
   }
 
-  /** A `custom` event with properties. */
-  track(name: string, props?: Record<string, unknown>): string | undefined {
-    const ev: Partial<VigilEvent> & { type: 'custom' } = { type: 'custom', name: String(name) };
-    if (props) ev.props = normalize(props, 5, 1024);
-    this.addBreadcrumb({ category: 'custom', message: ev.name });
-    return this.capture(ev);
-  }
-
   addBreadcrumb(crumb: Breadcrumb): void {
     if (!this.active) return;
     let c: Breadcrumb | null = { ...crumb, ts: crumb.ts ?? Date.now() };
@@ -319,7 +309,7 @@ export class Client implements ClientLike {
       try {
         c = this.options.beforeBreadcrumb(c);
       } catch (e) {
-        this.log('beforeBreadcrumb threw', e);
+        this.log('beforeBreadcrumb', e);
       }
     }
     if (c) this.scope.addBreadcrumb(c);
@@ -332,10 +322,6 @@ export class Client implements ClientLike {
 
   setTag(key: string, value: string): void {
     this.scope.tags[truncate(String(key), 64)] = truncate(String(value), 256);
-  }
-
-  setTags(tags: Record<string, string>): void {
-    for (const k in tags) this.setTag(k, tags[k]!);
   }
 
   /** Sends everything queued; resolves false on failure or when `timeoutMs` passes first. */

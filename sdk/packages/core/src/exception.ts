@@ -1,7 +1,7 @@
 /** Turning thrown values into `error` event fields. */
 import { parseStack } from './stacktrace';
 import type { StackFrame, VigilEvent } from './types';
-import { describe, isError, isPlainObject, truncate } from './utils';
+import { describe, isError, truncate } from './utils';
 
 export interface ExceptionFields {
   [key: string]: unknown;
@@ -20,17 +20,16 @@ export function exceptionFields(err: unknown, fallbackType = 'Error'): Exception
       message: truncate(value ? `${type}: ${value}` : type, 8192),
       exception: { type: truncate(type, 256), value: truncate(value, 8192) },
     };
-    if (typeof err.stack === 'string') {
-      f.stack = truncate(err.stack, 16384);
+    if (typeof err.stack == 'string') {
+      // Frames when the stack parses; the raw text only when it does not (it doubles the payload).
       const frames = parseStack(err.stack);
       if (frames.length) f.frames = frames;
+      else f.stack = truncate(err.stack, 16384);
     }
     return f;
   }
-  let value: string;
-  if (isPlainObject(err) && typeof err.message === 'string') value = err.message;
-  else value = describe(err);
-  value = truncate(value, 8192);
+  const m = err && (err as { message?: unknown }).message;
+  const value = truncate(typeof m == 'string' ? m : describe(err), 8192);
   return { message: value, exception: { type: fallbackType, value } };
 }
 

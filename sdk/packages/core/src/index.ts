@@ -8,4 +8,4 @@ export { Scope } from './scope';
 export { parseStack, parseStackLine, MAX_FRAMES } from './stacktrace';
 export { BatchQueue, byteSize, utf8Length, type BatchQueueDeps, type EventStore } from './transport';
 export * from './types';
-export { debugLog, describe, hash, isError, matchesAny, normalize, now, originalConsole, randomId, stripQuery, truncate } from './utils';
+export { debugLog, describe, eventId, hash, isError, matchesAny, normalize, originalConsole, randomId, stripQuery, truncate } from './utils';

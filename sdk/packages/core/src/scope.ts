@@ -7,26 +7,20 @@ export class Scope {
   /** Extra context members (uid, sid, viewport, …) set by integrations. */
   context: Record<string, unknown> = {};
   private _crumbs: Breadcrumb[] = [];
-  private _next = 0;
 
-  constructor(private _maxBreadcrumbs: number) {}
+  constructor(private _max: number) {}
 
-  /** Adds a breadcrumb, overwriting the oldest once the buffer is full. */
+  /** Adds a breadcrumb, dropping the oldest once `maxBreadcrumbs` are kept. */
   addBreadcrumb(crumb: Breadcrumb): void {
-    if (this._maxBreadcrumbs <= 0) return;
-    if (this._crumbs.length < this._maxBreadcrumbs) this._crumbs.push(crumb);
-    else this._crumbs[this._next] = crumb;
-    this._next = (this._next + 1) % this._maxBreadcrumbs;
+    if (this._crumbs.push(crumb) > this._max) this._crumbs.shift();
   }
 
   /** Breadcrumbs, oldest first. */
   getBreadcrumbs(): Breadcrumb[] {
-    if (this._crumbs.length < this._maxBreadcrumbs) return this._crumbs.slice();
-    return this._crumbs.slice(this._next).concat(this._crumbs.slice(0, this._next));
+    return this._crumbs.slice();
   }
 
   clearBreadcrumbs(): void {
     this._crumbs = [];
-    this._next = 0;
   }
 }

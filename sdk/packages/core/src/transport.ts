@@ -1,14 +1,17 @@
 /**
  * The batching transport: a bounded in-memory queue flushed as batches at `maxBatchEvents` events or
  * `flushInterval` ms (errors within `errorFlushInterval`), whichever comes first. Batches are split
- * so each body stays under `maxBatchBytes`. 429/503 `Retry-After` pauses sending; network failures
- * back off exponentially; every event that is not delivered is counted in `DropCounter`.
+ * so each body stays under `maxBatchBytes` and holds at most `maxBatchEvents` events. 429/503
+ * `Retry-After` pauses sending; network failures and other 5xx back off exponentially (at most
+ * `MAX_ATTEMPTS` per event); every event that is not delivered is counted in `DropCounter` and the
+ * counts travel in `sdk.drops` of the next batch.
  *
  * The actual sending (fetch, keepalive, sendBeacon) is a `SendFunction` given by the platform.
+ * Not thread-safe; one instance per client, used from the page's main thread.
  */
 import { DropCounter } from './drops';
 import { RateLimit } from './ratelimit';
-import type { SendFunction, TransportOptions, TransportResponse, VigilEvent } from './types';
+import type { DropReason, SendFunction, TransportOptions, TransportResponse, VigilEvent } from './types';
 
 /** Stores unsent events across page loads (browser: localStorage). */
 export interface EventStore {
@@ -16,8 +19,11 @@ export interface EventStore {
   save(events: VigilEvent[]): void;
 }
 
+/** What the queue needs from its client. */
 export interface BatchQueueDeps {
+  /** Sends one serialized batch. */
   send: SendFunction;
+  /** Where drops are counted (and taken from for each batch's `sdk.drops`). */
   drops: DropCounter;
   /** The `sdk` and `context` members of the next batch. */
   header(): { sdk: Record<string, unknown>; context: Record<string, unknown> };
@@ -25,58 +31,61 @@ export interface BatchQueueDeps {
   clockOffset(): number;
   /** Called before each flush (may add events). */
   beforeFlush?(unload: boolean): void;
+  /** Every server response, with the client times the request left and the answer came back. */
   onResponse?(res: TransportResponse, sentAt: number, receivedAt: number): void;
+  /** Offline store (set by `setStore`). */
   store?: EventStore;
+  /** Debug logging. */
   log?(...args: unknown[]): void;
 }
 
 const MAX_ATTEMPTS = 5;
 const MAX_BACKOFF = 300_000;
 
-/** UTF-8 length of a string without allocating. */
+let encoder: { encode(s: string): Uint8Array } | undefined;
+
+/** UTF-8 size of a string in bytes: TextEncoder when the string is not pure ASCII. */
+export function byteSize(s: string): number {
+  // The regex scan is native and far cheaper than encoding; most payloads are ASCII.
+  if (!/[^\x00-\x7f]/.test(s)) return s.length;
+  if (!encoder && typeof TextEncoder != 'undefined') encoder = new TextEncoder();
+  return encoder ? encoder.encode(s).length : utf8Length(s);
+}
+
+/** UTF-8 length of a string computed in JS (fallback where TextEncoder is missing). */
 export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n++;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
   }
   return n;
 }
 
-let encoder: { encode(s: string): Uint8Array } | undefined;
-/** UTF-8 byte size of a body, measured with TextEncoder when available. */
-export function byteSize(s: string): number {
-  if (!encoder && typeof TextEncoder !== 'undefined') encoder = new TextEncoder();
-  return encoder ? encoder.encode(s).length : utf8Length(s);
-}
+type Batch = [body: string, events: VigilEvent[], drops?: Partial<Record<DropReason, number>>];
 
 export class BatchQueue {
   readonly rateLimit = new RateLimit();
-  private _queue: VigilEvent[] = [];
-  private _attempts = new WeakMap<VigilEvent, number>();
-  private _timer: ReturnType<typeof setTimeout> | undefined;
-  private _timerDue = 0;
-  private _backoffMs = 0;
-  private _backoffUntil = 0;
-  private _pending = new Set<Promise<boolean>>();
-  private _unloadScheduled = false;
-  private _stored = false;
   /** True while the page is hidden/unloading: events are sent immediately with `unload` set. */
   unloading = false;
   readonly opts: Required<TransportOptions>;
+  private _queue: VigilEvent[] = [];
+  private _attempts = new WeakMap<VigilEvent, number>();
+  private _timer: ReturnType<typeof setTimeout> | undefined;
+  private _due = 0;
+  private _backoff = 0;
+  private _backoffUntil = 0;
+  private _pending = new Set<Promise<boolean>>();
+  private _soon = false;
+  private _stored = false;
 
-  constructor(private _deps: BatchQueueDeps, options: TransportOptions = {}) {
+  constructor(private _deps: BatchQueueDeps, o: TransportOptions = {}) {
     this.opts = {
-      maxBatchEvents: options.maxBatchEvents || 20,
-      flushInterval: options.flushInterval ?? 5000,
-      errorFlushInterval: options.errorFlushInterval ?? 1000,
-      maxQueueSize: options.maxQueueSize || 500,
-      maxBatchBytes: options.maxBatchBytes || 60000,
+      maxBatchEvents: o.maxBatchEvents || 50,
+      flushInterval: o.flushInterval ?? 5000,
+      errorFlushInterval: o.errorFlushInterval ?? 1000,
+      maxQueueSize: o.maxQueueSize || 500,
+      maxBatchBytes: o.maxBatchBytes || 60000,
     };
   }
 
@@ -87,10 +96,8 @@ export class BatchQueue {
   setStore(store: EventStore): void {
     this._deps.store = store;
     const saved = store.load();
-    if (saved.length) {
-      store.save([]);
-      for (const e of saved) this.add(e);
-    }
+    store.save([]);
+    saved.forEach((e) => this.add(e));
   }
 
   /** Events waiting to be sent. */
@@ -99,110 +106,129 @@ export class BatchQueue {
   }
 
   add(event: VigilEvent): void {
-    if (this._queue.length >= this.opts.maxQueueSize) {
-      this._deps.drops.record('queue_overflow');
-      return;
-    }
-    this._queue.push(event);
+    const q = this._queue;
+    const o = this.opts;
+    if (q.length >= o.maxQueueSize) return this._deps.drops.record('queue_overflow');
+    q.push(event);
     if (this.unloading) {
-      if (!this._unloadScheduled) {
-        this._unloadScheduled = true;
+      if (!this._soon) {
+        this._soon = true;
         Promise.resolve().then(() => {
-          this._unloadScheduled = false;
-          void this.flush(true);
+          this._soon = false;
+          this.flush(true);
         });
       }
-    } else if (this._queue.length >= this.opts.maxBatchEvents) {
-      void this.flush();
-    } else {
-      this._schedule(event.type === 'error' ? this.opts.errorFlushInterval : this.opts.flushInterval);
-    }
+    } else if (q.length >= o.maxBatchEvents) this.flush();
+    else this._schedule(event.type == 'error' ? o.errorFlushInterval : o.flushInterval);
   }
 
   private _schedule(delay: number): void {
     const due = Date.now() + delay;
-    if (this._timer !== undefined && this._timerDue <= due) return;
-    if (this._timer !== undefined) clearTimeout(this._timer);
-    this._timerDue = due;
-    this._timer = setTimeout(() => {
-      this._timer = undefined;
-      void this.flush();
-    }, delay);
+    if (this._timer !== undefined) {
+      if (this._due <= due) return;
+      clearTimeout(this._timer);
+    }
+    this._due = due;
+    this._timer = setTimeout(() => this.flush(), delay);
   }
 
   /**
    * Sends everything queued. With `unload`, the sender must use a mechanism that survives the page
-   * going away. Resolves true when every batch was accepted.
+   * going away. Resolves true when every batch was accepted (or nothing was queued and nothing is
+   * in flight).
    */
   flush(unload = false): Promise<boolean> {
-    if (this._timer !== undefined) {
-      clearTimeout(this._timer);
-      this._timer = undefined;
-    }
-    if (this._deps.beforeFlush) this._deps.beforeFlush(unload);
-    if (!this._queue.length) return this._settled();
+    clearTimeout(this._timer);
+    this._timer = undefined;
+    const d = this._deps;
+    if (d.beforeFlush) d.beforeFlush(unload);
+    const all = (ps: Iterable<Promise<boolean>>) => Promise.all(ps).then((r) => r.every(Boolean));
+    if (!this._queue.length) return all(this._pending);
     const t = Date.now();
-    const blockedUntil = Math.max(this.rateLimit.until, this._backoffUntil);
-    if (t < blockedUntil) {
+    const blocked = Math.max(this.rateLimit.until, this._backoffUntil);
+    if (t < blocked) {
       if (unload) this.persist();
-      else this._schedule(blockedUntil - t);
+      else this._schedule(blocked - t);
       return Promise.resolve(false);
     }
-    const events = this._queue.splice(0);
-    const batches = this._split(events);
-    const results: Promise<boolean>[] = [];
-    for (const [body, evs] of batches) results.push(this._sendBatch(body, evs, unload));
-    return Promise.all(results).then((r) => r.every(Boolean));
-  }
-
-  /** Resolves when all in-flight sends have finished. */
-  private _settled(): Promise<boolean> {
-    if (!this._pending.size) return Promise.resolve(true);
-    return Promise.all([...this._pending]).then((r) => r.every(Boolean));
+    return all(this._split(this._queue.splice(0)).map((b) => this._send(b, unload)));
   }
 
   /** Serializes events into bodies of at most `maxBatchBytes` (one event alone may exceed it). */
-  private _split(events: VigilEvent[]): Array<[string, VigilEvent[]]> {
-    const head = this._deps.header();
-    const drops = this._deps.drops.take();
+  private _split(events: VigilEvent[]): Batch[] {
+    const d = this._deps;
+    const head = d.header();
+    const drops = d.drops.take();
     if (drops) head.sdk.drops = drops;
     const prefix = JSON.stringify(head).slice(0, -1) + ',"events":[';
-    const offset = this._deps.clockOffset();
-    const max = this.opts.maxBatchBytes;
-    const out: Array<[string, VigilEvent[]]> = [];
+    const offset = d.clockOffset();
+    const out: Batch[] = [];
     let parts: string[] = [];
     let evs: VigilEvent[] = [];
-    let size = utf8Length(prefix) + 2;
+    let size = 0;
+    const cut = () => {
+      if (parts.length) out.push([prefix + parts.join() + ']}', evs]);
+      parts = [];
+      evs = [];
+      size = byteSize(prefix) + 2;
+    };
+    cut();
     for (const e of events) {
       const s = JSON.stringify({ ...e, ts: Math.round(e.ts + offset) });
-      const n = utf8Length(s) + 1;
-      if (parts.length && (size + n > max || parts.length >= 1000)) {
-        out.push([prefix + parts.join(',') + ']}', evs]);
-        parts = [];
-        evs = [];
-        size = utf8Length(prefix) + 2;
-      }
+      const n = byteSize(s) + 1;
+      if (parts.length && (size + n > this.opts.maxBatchBytes || parts.length >= Math.min(this.opts.maxBatchEvents, 1000))) cut();
       parts.push(s);
       evs.push(e);
       size += n;
     }
-    if (parts.length) out.push([prefix + parts.join(',') + ']}', evs]);
-    // Drop counts travel with the first batch; if it fails they are restored below.
-    if (drops && out.length) this._dropReports.set(out[0]![1], drops);
+    cut();
+    // Drop counts travel with the first batch; if it fails they are counted again.
+    if (out[0]) out[0][2] = drops;
     return out;
   }
 
-  private _dropReports = new WeakMap<VigilEvent[], Partial<Record<string, number>>>();
-
-  private _sendBatch(body: string, events: VigilEvent[], unload: boolean): Promise<boolean> {
+  private _send(batch: Batch, unload: boolean): Promise<boolean> {
+    const [body, events] = batch;
+    const d = this._deps;
     const sentAt = Date.now();
-    const p = this._deps
+    const p: Promise<boolean> = d
       .send({ body, bytes: byteSize(body), unload })
       .then(
-        (res) => this._onResult(res, events, sentAt),
+        (res) => {
+          if (!res) return this._ok();
+          const now = Date.now();
+          if (d.onResponse) d.onResponse(res, sentAt, now);
+          const st = res.status;
+          if (st > 199 && st < 300) {
+            // A 200 lists events the server refused; they are not retried, only counted.
+            return st == 200 && res.text
+              ? res.text().then(
+                  (t) => {
+                    try {
+                      d.drops.record('rejected', JSON.parse(t).rejected.length);
+                    } catch {
+                      /* no rejection list: all accepted */
+                    }
+                    return this._ok();
+                  },
+                  () => this._ok(),
+                )
+              : this._ok();
+          }
+          if (this.rateLimit.update(st, res.headers.get('Retry-After'), now)) {
+            this._requeue(batch, 'rate_limited', 0);
+            this._schedule(this.rateLimit.until - now);
+          } else if (st > 499) this._retry(batch, 'send_error', unload);
+          else {
+            // 4xx: the batch will never be accepted; retrying would only repeat the failure.
+            d.drops.restore(batch[2]);
+            d.drops.record('send_error', events.length);
+          }
+          return false;
+        },
         (err) => {
-          this._deps.log?.('send failed', err);
-          this._retry(events, 'network_error', unload);
+          if (d.log) d.log('send failed', err);
+          this._retry(batch, 'network_error', unload);
           return false;
         },
       )
@@ -214,103 +240,56 @@ export class BatchQueue {
     return p;
   }
 
-  private _onResult(res: TransportResponse | undefined, events: VigilEvent[], sentAt: number): boolean | Promise<boolean> {
-    if (!res) return this._delivered();
-    const receivedAt = Date.now();
-    if (this._deps.onResponse) this._deps.onResponse(res, sentAt, receivedAt);
-    const st = res.status;
-    if (st >= 200 && st < 300) {
-      if (st === 200 && res.text) {
-        return res.text().then(
-          (t) => {
-            try {
-              const j = JSON.parse(t) as { rejected?: unknown[] };
-              if (j.rejected && j.rejected.length) this._deps.drops.record('rejected', j.rejected.length);
-            } catch {
-              /* a 200 without a body is a full accept */
-            }
-            return this._delivered();
-          },
-          () => this._delivered(),
-        );
-      }
-      return this._delivered();
-    }
-    if (this.rateLimit.update(st, res.headers.get('Retry-After'), receivedAt)) {
-      this._deps.log?.('rate limited until', new Date(this.rateLimit.until).toISOString());
-      this._requeue(events, 'rate_limited', false);
-      this._schedule(this.rateLimit.until - receivedAt);
-      return false;
-    }
-    if (st >= 500) {
-      this._retry(events, 'send_error', false);
-      return false;
-    }
-    // 4xx: the batch will never be accepted; retrying would only repeat the failure.
-    this._deps.log?.('batch refused with status', st);
-    this._deps.drops.record('send_error', events.length);
-    this._restoreDrops(events);
-    return false;
-  }
-
-  private _delivered(): boolean {
-    this._backoffMs = 0;
-    this._backoffUntil = 0;
-    if (this._stored && this._deps.store) {
+  private _ok(): true {
+    this._backoff = this._backoffUntil = 0;
+    if (this._stored) {
       this._stored = false;
-      this._deps.store.save([]);
+      this._deps.store!.save([]);
     }
     return true;
   }
 
-  private _restoreDrops(events: VigilEvent[]): void {
-    const d = this._dropReports.get(events);
-    if (d) this._deps.drops.restore(d);
-  }
-
   /** Puts events back at the front of the queue, dropping those over their attempt budget. */
-  private _requeue(events: VigilEvent[], reason: 'rate_limited' | 'network_error' | 'send_error', countAttempt: boolean): void {
-    this._restoreDrops(events);
-    const keep: VigilEvent[] = [];
-    for (const e of events) {
-      const n = (this._attempts.get(e) || 0) + (countAttempt ? 1 : 0);
-      if (n >= MAX_ATTEMPTS) {
-        this._deps.drops.record(reason);
-        continue;
-      }
+  private _requeue([, events, drops]: Batch, reason: DropReason, attempt: number): void {
+    const d = this._deps;
+    d.drops.restore(drops);
+    const keep = events.filter((e) => {
+      const n = (this._attempts.get(e) || 0) + attempt;
       this._attempts.set(e, n);
-      keep.push(e);
-    }
-    const room = this.opts.maxQueueSize - this._queue.length;
-    if (keep.length > room) this._deps.drops.record(reason, keep.length - Math.max(room, 0));
-    this._queue = keep.slice(0, Math.max(room, 0)).concat(this._queue);
+      if (n < MAX_ATTEMPTS) return true;
+      d.drops.record(reason);
+      return false;
+    });
+    const room = Math.max(0, this.opts.maxQueueSize - this._queue.length);
+    d.drops.record(reason, keep.length - room);
+    this._queue = keep.slice(0, room).concat(this._queue);
   }
 
-  private _retry(events: VigilEvent[], reason: 'network_error' | 'send_error', unload: boolean): void {
-    this._requeue(events, reason, true);
-    this._backoffMs = Math.min(MAX_BACKOFF, this._backoffMs ? this._backoffMs * 2 : 1000);
-    this._backoffUntil = Date.now() + this._backoffMs;
+  private _retry(batch: Batch, reason: DropReason, unload: boolean): void {
+    this._requeue(batch, reason, 1);
+    this._backoff = Math.min(MAX_BACKOFF, this._backoff * 2 || 1000);
+    this._backoffUntil = Date.now() + this._backoff;
     this.persist();
-    if (!unload) this._schedule(this._backoffMs);
+    if (!unload) this._schedule(this._backoff);
   }
 
   /** Writes the queue to the offline store, if there is one. */
   persist(): void {
-    if (!this._deps.store || !this._queue.length) return;
-    this._deps.store.save(this._queue.slice());
-    this._stored = true;
+    const store = this._deps.store;
+    if (store && this._queue.length) {
+      store.save(this._queue.slice());
+      this._stored = true;
+    }
   }
 
   /** Network came back: retry now. */
   resume(): void {
-    this._backoffUntil = 0;
-    this._backoffMs = 0;
-    if (this._queue.length) void this.flush();
+    this._backoff = this._backoffUntil = 0;
+    if (this._queue.length) this.flush();
   }
 
   /** Stops timers. */
   stop(): void {
-    if (this._timer !== undefined) clearTimeout(this._timer);
-    this._timer = undefined;
+    clearTimeout(this._timer);
   }
 }

@@ -148,15 +148,29 @@ export interface Integration {
 
 /** The part of the client integrations use (see `Client`). */
 export interface ClientLike {
+  /** `init` options with defaults applied. */
   readonly options: ResolvedOptions;
+  /**
+   * Runs an event through the pipeline (sampling, filters, integrations, beforeSend, truncation) and
+   * queues it. Fills `ts` and `id` when absent. Returns the event id, or undefined when dropped.
+   */
   capture(event: Partial<VigilEvent> & { type: EventType }, hint?: EventHint): string | undefined;
+  /** Adds a breadcrumb (through `beforeBreadcrumb`) to the ring buffer attached to errors. */
   addBreadcrumb(crumb: Breadcrumb): void;
+  /**
+   * Wraps a callback registered by integration `integration` (an event listener, an observer): if it
+   * throws, the integration is disabled and reported once, and the caller sees `undefined`.
+   */
   guard<A extends unknown[], R>(integration: string, fn: (...args: A) => R): (...args: A) => R | undefined;
+  /** Subscribes to a client hook; returns the unsubscribe function. */
   on<K extends keyof ClientHooks>(hook: K, callback: ClientHooks[K]): () => void;
+  /** Sets a member of the `context` every batch carries (`uid`, `sid`, `url`, …); undefined omits it. */
   setContext(key: string, value: unknown): void;
+  /** The `context` of the next batch. */
   getContext(): BatchContext;
+  /** Sends everything queued; resolves false on failure or timeout. */
   flush(timeoutMs?: number): Promise<boolean>;
-  /** Client clock offset to server time in ms (server − client). */
+  /** Client clock offset to server time in ms (server − client), added to `ts` when sending. */
   clockOffset: number;
   /** Where batches are posted (the DSN's endpoint or `tunnel`). */
   readonly ingestUrl: string;
@@ -178,7 +192,7 @@ export interface ClientHooks {
 
 /** Transport options. */
 export interface TransportOptions {
-  /** Send a batch once it holds this many events. Default 20. */
+  /** Send a batch once it holds this many events. Default 50. */
   maxBatchEvents?: number;
   /** Send a batch this long after its first event, in ms. Default 5000. */
   flushInterval?: number;
@@ -204,7 +218,7 @@ export interface Options {
   beforeSend?: (event: VigilEvent, hint: EventHint) => VigilEvent | null;
   /** Last look at every breadcrumb; return null to drop it. */
   beforeBreadcrumb?: (crumb: Breadcrumb) => Breadcrumb | null;
-  /** Breadcrumbs kept (ring buffer) and attached to errors. Default 30, at most 100. */
+  /** Breadcrumbs kept (ring buffer) and attached to errors. Default 20, at most 100. */
   maxBreadcrumbs?: number;
   /** Error messages to drop: substrings or regular expressions. */
   ignoreErrors?: Array<string | RegExp>;

@@ -13,6 +13,19 @@ export function randomId(length = 22): string {
   return out;
 }
 
+let idPrefix = '';
+let idCounter = 0;
+
+/**
+ * A unique event id (22 chars): 16 random chars drawn once per page, then a per-page counter. As
+ * unique as a fresh random id across pages, without a crypto call per event.
+ */
+export function eventId(): string {
+  if (!idPrefix) idPrefix = randomId(16);
+  // 36^5 + n has exactly 6 base-36 digits for n < 36^6 - 36^5 (about two billion events).
+  return idPrefix + (60466176 + idCounter++).toString(36);
+}
+
 /** 32-bit FNV-1a hash of a string, as an unsigned number. */
 export function hash(s: string): number {
   let h = 0x811c9dc5;
@@ -45,10 +58,6 @@ export function isError(v: unknown): v is Error {
   if (v instanceof Error) return true;
   const tag = Object.prototype.toString.call(v);
   return tag === '[object Error]' || tag === '[object DOMException]' || tag === '[object Exception]';
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return Object.prototype.toString.call(v) === '[object Object]';
 }
 
 /**
@@ -100,14 +109,10 @@ export function stripQuery(url: string): string {
   return i === -1 ? url : url.slice(0, i);
 }
 
-/** Milliseconds since the epoch. */
-export const now = (): number => Date.now();
-
 /** The console of the page before anything wrapped it (set by the console instrumentation). */
 export const originalConsole: { warn?: (...a: unknown[]) => void; error?: (...a: unknown[]) => void } = {};
 
 /** Logs through the original console, only when `debug` is on. */
 export function debugLog(enabled: boolean, ...args: unknown[]): void {
-  if (!enabled || typeof console === 'undefined') return;
-  (originalConsole.warn || console.warn).call(console, '[vigil]', ...args);
+  if (enabled) (originalConsole.warn || console.warn).call(console, '[vigil]', ...args);
 }

@@ -101,6 +101,13 @@ describe('BatchQueue', () => {
     expect(total).toBe(30);
   });
 
+  it('never puts more than maxBatchEvents events in one request (a retried backlog too)', async () => {
+    const { q, sent } = setup([ok(429, { 'Retry-After': '1' }), ok(429, { 'Retry-After': '1' })], { maxBatchEvents: 2 });
+    for (let i = 0; i < 4; i++) q.add(ev());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sent.map((s) => s.parsed.events.length)).toEqual([2, 2, 2, 2]);
+  });
+
   it('drops over maxQueueSize and reports the count in sdk.drops', async () => {
     const { q, sent, drops } = setup([], { maxQueueSize: 2, maxBatchEvents: 100 });
     q.add(ev());

@@ -142,3 +142,13 @@ describe('clock offset', () => {
     expect(offsetFromResponse({ status: 204, headers: headers({}) }, 0, 1)).toBeUndefined();
   });
 });
+
+describe('eventId', () => {
+  it('is protocol-valid, unique within a page, and has a random part', async () => {
+    const { eventId } = await import('../src/utils');
+    const ids = Array.from({ length: 5000 }, () => eventId());
+    expect(new Set(ids).size).toBe(5000);
+    for (const id of ids.slice(0, 50)) expect(id).toMatch(/^[0-9A-Za-z_-]{22}$/);
+    expect(ids[0]!.slice(0, 16)).toBe(ids[1]!.slice(0, 16));
+  });
+});

@@ -55,13 +55,16 @@ export function behaviourIntegration(options: BehaviourOptions = {}): Integratio
       }));
 
       let lastEl: Element | null = null;
+      let lastRaw: EventTarget | null = null;
       let lastAt = 0;
       on(document, 'click', g((e: Event) => {
         const el = clickTarget(e.target as Element | null);
         if (!el || !el.tagName) return;
         const t = Date.now();
-        if (el === lastEl && t - lastAt < 50) return; // the same click seen twice (label -> input)
+        // A click on a <label> is followed by a synthetic click on its input: one user click.
+        if (el === lastEl && e.target !== lastRaw && t - lastAt < 50) return;
         lastEl = el;
+        lastRaw = e.target;
         lastAt = t;
         const selector = selectorPath(el);
         const text = shortText(el);

@@ -1,164 +1,162 @@
 /**
- * errorsIntegration: uncaught errors, unhandled rejections, resource load failures, fetch/XHR
- * failures, and (opt-in) console.error — deduplicated per session by fingerprint.
+ * The error integrations:
+ *  - errorsIntegration: uncaught errors, unhandled rejections and resource load failures, and the
+ *    per-session deduplication of every error event;
+ *  - httpErrorsIntegration: fetch/XHR network errors, timeouts and responses >= 400 (default on);
+ *  - consoleErrorsIntegration: console.error calls (opt-in).
+ * They are separate so that a bundle without fetch/XHR or console instrumentation stays small.
  */
 import { addConsoleHandler, addHttpHandler, type HttpRecord } from '@vigil/browser-utils';
 import { describe, errorKey, exceptionFields, hash, isError, stripQuery, type Integration, type VigilEvent } from '@vigil/core';
 
 export interface ErrorsOptions {
-  /** Report `console.error` calls as `error` events of kind `console`. Default false. */
-  console?: boolean;
   /** Report resource load failures (img, script, link, audio, video). Default true. */
   resources?: boolean;
-  /**
-   * Report fetch/XHR failures: network errors, timeouts, and responses with status >= `minStatus`
-   * (default 400) unless listed in `ignoreStatus`. `false` turns it off.
-   */
-  http?: boolean | { minStatus?: number; ignoreStatus?: number[] };
   /** The same error (by fingerprint) is sent at most this many times per session. Default 5. */
   maxDuplicates?: number;
 }
 
+type ErrorEventFields = Partial<VigilEvent> & { type: 'error' };
+
 const DEDUP_KEY = '_vigil_dd';
 
-/** Per-session duplicate counter, kept in sessionStorage so it survives reloads. */
-class Deduper {
-  private _sid = '';
-  private _counts: Record<string, number> = {};
-  constructor(private _max: number) {}
-
-  /** True when `key` was already seen `max` times in session `sid`; counts it otherwise. */
-  seen(sid: string, key: string): boolean {
-    if (sid !== this._sid) this._load(sid);
-    const k = hash(key).toString(36);
-    const n = this._counts[k] || 0;
-    if (n >= this._max) return true;
-    this._counts[k] = n + 1;
-    try {
-      sessionStorage.setItem(DEDUP_KEY, JSON.stringify({ s: sid, c: this._counts }));
-    } catch {
-      /* storage unavailable: memory only */
-    }
-    return false;
-  }
-
-  private _load(sid: string): void {
-    this._sid = sid;
-    this._counts = {};
-    try {
-      const v = JSON.parse(sessionStorage.getItem(DEDUP_KEY) || 'null') as { s: string; c: Record<string, number> } | null;
-      if (v && v.s === sid) this._counts = v.c;
-    } catch {
-      /* ignore corrupt state */
-    }
-  }
-}
-
 export function errorsIntegration(options: ErrorsOptions = {}): Integration {
-  const dedup = new Deduper(options.maxDuplicates ?? 5);
+  const max = options.maxDuplicates ?? 5;
+  // Duplicate counts per session, kept in sessionStorage so that they survive reloads.
+  let counts: Record<string, number> = {};
+  let countsSid: string | undefined;
+  let saveTimer: ReturnType<typeof setTimeout> | 0 = 0;
   return {
     name: 'errors',
     setup(client) {
-      const g = <A extends unknown[]>(fn: (...a: A) => void) => client.guard('errors', fn);
-      const offs: Array<() => void> = [];
-      const onError = g((ev: Event) => {
-        const t = ev.target as Element | null;
-        if (t && t !== (window as unknown) && t.tagName) {
+      const capture = (fields: Partial<VigilEvent>, err?: unknown) =>
+        client.capture({ type: 'error', name: 'js', level: 'error', handled: false, ...fields }, { originalException: err });
+      const onError = client.guard('errors', (ev: Event) => {
+        const t = ev.target as (Element & { src?: string; href?: string; currentSrc?: string }) | null;
+        if (t && t.tagName) {
+          // A resource failed: only a capture-phase listener sees it (the event does not bubble).
           if (options.resources === false) return;
           const tag = t.tagName.toLowerCase();
-          const url = (t as HTMLImageElement).currentSrc || (t as HTMLScriptElement).src || (t as HTMLLinkElement).href || '';
-          client.capture({
-            type: 'error',
-            name: 'resource',
-            level: 'error',
-            message: `Failed to load ${tag}: ${stripQuery(url)}`,
-            url,
-            resource: { tag, id: t.id || undefined },
-          });
-          return;
+          const url = t.currentSrc || t.src || t.href || '';
+          return capture({ name: 'resource', message: `Failed to load ${tag}: ${stripQuery(url)}`, url, resource: { tag, id: t.id || undefined } });
         }
         const e = ev as ErrorEvent;
-        if (!e.message && !e.error) return;
-        const fields: Partial<VigilEvent> = e.error !== undefined && e.error !== null ? exceptionFields(e.error) : { message: e.message, exception: { type: 'Error', value: e.message } };
-        if (/^Script error\.?$/.test(e.message || '') && !e.filename && !e.error) {
-          fields.cross_origin = true;
-          fields.message = 'Script error.';
+        const err = e.error;
+        if (!e.message && err == null) return;
+        const f: Partial<VigilEvent> = err != null ? exceptionFields(err) : { message: e.message, exception: { type: 'Error', value: e.message } };
+        if (!err && !e.filename && /^Script error\.?$/.test(e.message)) {
+          // A cross-origin script without CORS: the browser hides everything.
+          f.cross_origin = true;
+          f.message = 'Script error.';
         }
-        if (!fields.frames && e.filename) fields.frames = [{ url: e.filename, line: e.lineno, col: e.colno }];
-        client.capture({ type: 'error', name: 'js', level: 'error', handled: false, ...fields }, { originalException: e.error });
+        if (!f.frames && e.filename) f.frames = [{ url: e.filename, line: e.lineno, col: e.colno }];
+        capture(f, err);
+      });
+      const onRejection = client.guard('errors', (ev: PromiseRejectionEvent) => {
+        const r = ev.reason;
+        const value = describe(r);
+        capture(
+          { name: 'promise', ...(isError(r) ? exceptionFields(r) : { message: `Non-Error promise rejection: ${value}`, exception: { type: 'UnhandledRejection', value } }) },
+          r,
+        );
       });
       addEventListener('error', onError, true);
-      offs.push(() => removeEventListener('error', onError, true));
-
-      const onRejection = g((ev: PromiseRejectionEvent) => {
-        const reason = ev.reason;
-        let fields: Partial<VigilEvent>;
-        if (isError(reason)) fields = exceptionFields(reason);
-        else {
-          const value = describe(reason);
-          fields = { message: `Non-Error promise rejection: ${value}`, exception: { type: 'UnhandledRejection', value } };
-        }
-        client.capture({ type: 'error', name: 'promise', level: 'error', handled: false, ...fields }, { originalException: reason });
-      });
       addEventListener('unhandledrejection', onRejection);
-      offs.push(() => removeEventListener('unhandledrejection', onRejection));
-
-      if (options.http !== false) {
-        const cfg = typeof options.http === 'object' ? options.http : {};
-        const min = cfg.minStatus ?? 400;
-        offs.push(
-          addHttpHandler(
-            g((r: HttpRecord) => {
-              if (r.error === 'abort') return;
-              const url = stripQuery(r.url);
-              const failed = r.status === 0;
-              if (!failed && (r.status < min || (cfg.ignoreStatus && cfg.ignoreStatus.indexOf(r.status) !== -1))) return;
-              const message = failed
-                ? `${r.method} ${url} failed: ${r.error === 'timeout' ? 'timeout' : r.errorMessage || 'network error'}`
-                : `${r.method} ${url} responded ${r.status}`;
-              const ev: Partial<VigilEvent> & { type: 'error' } = {
-                type: 'error',
-                name: 'http',
-                level: 'error',
-                message,
-                url,
-                method: r.method,
-                status: r.status,
-                duration: Math.max(0, Math.round(r.end - r.start)),
-                kind: r.kind,
-                ts: r.startTs,
-              };
-              if (r.error === 'timeout') ev.timeout = true;
-              client.capture(ev);
-            }),
-          ),
-        );
-      }
-
-      if (options.console) {
-        offs.push(
-          addConsoleHandler(
-            g((level: 'error' | 'warn', args: unknown[]) => {
-              if (level !== 'error') return;
-              const err = args.find(isError);
-              const message = args.map((a) => (isError(a) ? String(a) : describe(a))).join(' ');
-              const ev: Partial<VigilEvent> & { type: 'error' } = { type: 'error', name: 'console', level: 'error', message };
-              if (err) {
-                const f = exceptionFields(err);
-                ev.exception = f.exception;
-                if (f.frames) ev.frames = f.frames;
-              }
-              client.capture(ev);
-            }),
-          ),
-        );
-      }
-      return () => offs.forEach((f) => f());
+      return () => {
+        removeEventListener('error', onError, true);
+        removeEventListener('unhandledrejection', onRejection);
+      };
     },
     processEvent(event, hint, client) {
-      if (event.type !== 'error' || hint.internal) return event;
+      if (event.type != 'error' || hint.internal) return event;
       const sid = String(client.getContext().sid || '');
-      return dedup.seen(sid, errorKey(event)) ? null : event;
+      try {
+        if (sid !== countsSid) {
+          countsSid = sid;
+          const v = JSON.parse(sessionStorage.getItem(DEDUP_KEY) || '{}') as { s?: string; c?: Record<string, number> };
+          counts = (v.s === sid && v.c) || {};
+        }
+      } catch {
+        counts = {};
+      }
+      const k = hash(errorKey(event)).toString(36);
+      // Bounded: a page throwing ever-new messages must not grow the stored map without end.
+      if (!(k in counts) && Object.keys(counts).length > 99) counts = {};
+      const n = counts[k] || 0;
+      if (n >= max) return null;
+      counts[k] = n + 1;
+      // Persisting costs ~0.1 ms (sessionStorage is synchronous): at most once a second.
+      if (!saveTimer) {
+        saveTimer = setTimeout(() => {
+          saveTimer = 0;
+          try {
+            sessionStorage.setItem(DEDUP_KEY, JSON.stringify({ s: countsSid, c: counts }));
+          } catch {
+            /* storage unavailable: memory only */
+          }
+        }, 1000);
+      }
+      return event;
+    },
+  };
+}
+
+export interface HttpErrorsOptions {
+  /** Responses with this status or higher are errors. Default 400. */
+  minStatus?: number;
+  /** Statuses that are never errors (e.g. 401 on a login probe). */
+  ignoreStatus?: number[];
+}
+
+/** fetch/XHR network errors, timeouts and error statuses as `error` events of kind `http`. */
+export function httpErrorsIntegration(options: HttpErrorsOptions = {}): Integration {
+  const min = options.minStatus ?? 400;
+  return {
+    name: 'httpErrors',
+    setup(client) {
+      return addHttpHandler(
+        client.guard('httpErrors', (r: HttpRecord) => {
+          const st = r.status;
+          if (r.error == 'abort' || (st && (st < min || (options.ignoreStatus || []).indexOf(st) > -1))) return;
+          const url = stripQuery(r.url);
+          const ev: ErrorEventFields = {
+            type: 'error',
+            name: 'http',
+            level: 'error',
+            message: `${r.method} ${url} ${st ? `responded ${st}` : `failed: ${r.error == 'timeout' ? 'timeout' : r.errorMessage}`}`,
+            url,
+            method: r.method,
+            status: st,
+            duration: Math.round(r.end - r.start),
+            kind: r.kind,
+            ts: r.startTs,
+          };
+          if (r.error == 'timeout') ev.timeout = true;
+          client.capture(ev);
+        }),
+      );
+    },
+  };
+}
+
+/** console.error calls as `error` events of kind `console` (opt-in). */
+export function consoleErrorsIntegration(): Integration {
+  return {
+    name: 'consoleErrors',
+    setup(client) {
+      return addConsoleHandler(
+        client.guard('consoleErrors', (level: string, args: unknown[]) => {
+          if (level != 'error') return;
+          const err = args.find(isError);
+          const ev: ErrorEventFields = { type: 'error', name: 'console', level: 'error', message: args.map((a) => (isError(a) ? String(a) : describe(a))).join(' ') };
+          if (err) {
+            const f = exceptionFields(err);
+            ev.exception = f.exception;
+            ev.frames = f.frames;
+          }
+          client.capture(ev);
+        }),
+      );
     },
   };
 }

@@ -24,52 +24,35 @@ interface SessionState {
 
 const SID_KEY = '_vigil_sid';
 
-function readCookie(name: string): string | undefined {
+/** Runs `fn`, returning undefined where storage or cookies throw (blocked, sandboxed, full). */
+function safe<T>(fn: () => T): T | undefined {
   try {
-    const m = new RegExp('(?:^|; )' + name + '=([^;]*)').exec(document.cookie);
-    return m ? decodeURIComponent(m[1]!) : undefined;
+    return fn();
   } catch {
     return undefined;
   }
 }
 
-function storage(kind: 'localStorage' | 'sessionStorage'): Storage | undefined {
-  try {
-    return window[kind];
-  } catch {
-    return undefined;
-  }
-}
+const readCookie = (name: string) => safe(() => (new RegExp('(?:^|; )' + name + '=([^;]*)').exec(document.cookie) || [])[1]);
 
-/** Reads or creates the persistent user id. */
+/**
+ * Reads or creates the persistent user id: cookie first, localStorage when cookies do not stick.
+ * The cookie is written only when the id is new (document.cookie is a synchronous IPC in Chromium).
+ */
 export function loadUid(options: IdentityOptions = {}): string {
   const name = options.cookieName || '_vigil_uid';
-  const ls = storage('localStorage');
   let uid = readCookie(name);
-  if (!uid) {
-    try {
-      uid = (ls && ls.getItem(name)) || undefined;
-    } catch {
-      /* no storage */
-    }
-  }
-  if (!uid || !/^[\w-]{8,64}$/.test(uid)) uid = 'u_' + randomId(20);
-  const days = options.cookieDays ?? 180;
-  try {
-    document.cookie =
-      `${name}=${uid}; max-age=${days * 86400}; path=/; SameSite=Lax` +
-      (options.cookieDomain ? `; domain=${options.cookieDomain}` : '') +
-      (location.protocol === 'https:' ? '; Secure' : '');
-  } catch {
-    /* cookies blocked */
-  }
-  if (readCookie(name) !== uid) {
-    try {
-      if (ls) ls.setItem(name, uid);
-    } catch {
-      /* nowhere to keep it: the uid lives for this page only */
-    }
-  }
+  if (uid && /^[\w-]{8,64}$/.test(uid)) return uid;
+  uid = safe(() => localStorage.getItem(name)) || '';
+  if (!/^[\w-]{8,64}$/.test(uid)) uid = 'u_' + randomId(20);
+  safe(
+    () =>
+      (document.cookie =
+        `${name}=${uid}; max-age=${(options.cookieDays ?? 180) * 86400}; path=/; SameSite=Lax` +
+        (options.cookieDomain ? '; domain=' + options.cookieDomain : '') +
+        (location.protocol == 'https:' ? '; Secure' : '')),
+  );
+  if (readCookie(name) !== uid) safe(() => localStorage.setItem(name, uid!));
   return uid;
 }
 
@@ -78,19 +61,14 @@ export function identityIntegration(options: IdentityOptions = {}): Integration 
   let state: SessionState | undefined;
   let lastWrite = 0;
   let rotating = false;
-  const save = (): void => {
-    lastWrite = Date.now();
-    try {
-      const ss = storage('sessionStorage');
-      if (ss && state) ss.setItem(SID_KEY, JSON.stringify(state));
-    } catch {
-      /* memory only */
-    }
+  const save = (t: number): void => {
+    lastWrite = t;
+    safe(() => sessionStorage.setItem(SID_KEY, JSON.stringify(state)));
   };
   const startSession = (client: ClientLike, t: number): void => {
     state = { id: 's_' + randomId(20), start: t, last: t };
     client.setContext('sid', state.id);
-    save();
+    save(t);
     client.capture({ type: 'session', name: 'start', ts: t });
   };
   return {
@@ -98,37 +76,28 @@ export function identityIntegration(options: IdentityOptions = {}): Integration 
     setup(client) {
       client.setContext('uid', loadUid(options));
       const t = Date.now();
-      try {
-        const ss = storage('sessionStorage');
-        const s = ss && (JSON.parse(ss.getItem(SID_KEY) || 'null') as SessionState | null);
-        if (s && typeof s.id === 'string' && t - s.last < timeout) state = s;
-      } catch {
-        /* corrupt or unavailable: start a new session */
-      }
-      if (state) {
-        client.setContext('sid', state.id);
-        state.last = t;
-        save();
+      const s = safe(() => JSON.parse(sessionStorage.getItem(SID_KEY)!) as SessionState);
+      if (s && s.id && t - s.last < timeout) {
+        state = s;
+        s.last = t;
+        client.setContext('sid', s.id);
+        save(t);
       } else startSession(client, t);
     },
     processEvent(event, _hint, client) {
-      if (!state || rotating) return event;
       const t = Date.now();
-      if (t - state.last >= timeout && event.type !== 'session') {
+      if (!state || rotating) return event;
+      if (t - state.last >= timeout && event.type != 'session') {
         // The session expired: send what was queued under the old id, then start a new one.
         rotating = true;
-        try {
-          const old = state;
-          client.capture({ type: 'session', name: 'end', ts: old.last, duration: old.last - old.start });
-          void client.flush();
-          startSession(client, t);
-        } finally {
-          rotating = false;
-        }
-        return event;
+        const old = state;
+        client.capture({ type: 'session', name: 'end', ts: old.last, duration: old.last - old.start });
+        client.flush();
+        startSession(client, t);
+        rotating = false;
       }
       state.last = t;
-      if (t - lastWrite > 1000) save();
+      if (t - lastWrite > 1000) save(t);
       return event;
     },
   };
