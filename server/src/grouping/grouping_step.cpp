@@ -6,8 +6,6 @@
 namespace vigil {
 
 void GroupingStep::Process(NormalizedBatch* batch) {
-  std::vector<IssueObservation> obs;
-  std::vector<Event*> errors;
   for (Event& e : batch->events) {
     if (e.type != EventType::kError) continue;
     GroupingResult g = ComputeFingerprint(e);
@@ -23,18 +21,29 @@ void GroupingStep::Process(NormalizedBatch* batch) {
     o.sid = e.sid;
     o.ts = e.ts;
     e.fingerprint = std::move(g.fingerprint);
-    obs.push_back(std::move(o));
-    errors.push_back(&e);
+    std::string key = std::to_string(e.project_id) + "/" + e.fingerprint;
+    auto it = ids_.find(key);
+    if (it == ids_.end()) {
+      auto id = meta_->EnsureIssue(o);
+      if (!id.ok()) {
+        // The event is still stored with its fingerprint; issue_id stays empty.
+        LogError("creating an issue failed", {{"error", id.status().ToString()}});
+        continue;
+      }
+      if (ids_.size() > 100000) ids_.clear();  // bounded; ids are cheap to look up again
+      it = ids_.emplace(key, id.value()).first;
+    }
+    e.issue_id = it->second;
+    pending_.push_back(std::move(o));
   }
-  if (obs.empty()) return;
-  auto ids = meta_->RecordIssueEvents(obs);
-  if (!ids.ok()) {
-    // The events are still stored with their fingerprint; issue_id stays empty.
-    LogError("recording issues failed", {{"error", ids.status().ToString()}});
-    return;
-  }
-  for (size_t i = 0; i < errors.size(); ++i) errors[i]->issue_id = ids.value()[i];
-  if (grouped_) grouped_->Add(errors.size());
+}
+
+void GroupingStep::FinishCycle() {
+  if (pending_.empty()) return;
+  auto ids = meta_->RecordIssueEvents(pending_);
+  if (!ids.ok()) LogError("recording issue events failed", {{"error", ids.status().ToString()}});
+  else if (grouped_) grouped_->Add(pending_.size());
+  pending_.clear();
 }
 
 }  // namespace vigil

@@ -7,20 +7,29 @@
 // bounded by the batches in flight at the crash.
 #pragma once
 
+#include <string>
+#include <unordered_map>
+
 #include "common/metrics.h"
 #include "pipeline/processor.h"
 #include "store/meta_store.h"
 
 namespace vigil {
 
+// Issue ids are known as soon as Process() returns (a cache of fingerprint -> id, new issues
+// created at once); counters, users, sessions and status rules are written in Flush(), once per
+// processor cycle.
 class GroupingStep : public PipelineStep {
  public:
   GroupingStep(MetaStore* meta, Counter* grouped = nullptr) : meta_(meta), grouped_(grouped) {}
   void Process(NormalizedBatch* batch) override;
+  void FinishCycle() override;
 
  private:
   MetaStore* meta_;
   Counter* grouped_;
+  std::unordered_map<std::string, int64_t> ids_;  // "project_id/fingerprint" -> issue id
+  std::vector<IssueObservation> pending_;
 };
 
 }  // namespace vigil

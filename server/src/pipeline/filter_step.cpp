@@ -139,13 +139,20 @@ void FilterStep::Process(NormalizedBatch* batch) {
   }
   batch->events.swap(kept);
   if (counts.empty()) return;
-  std::vector<std::pair<std::string, int64_t>> rows;
+  auto& slot = pending_[{batch->project_id, batch->received_at / 86400000}];
   for (const auto& [reason, n] : counts) {
     if (filtered_) filtered_->With({std::string(reason)}).Add(static_cast<uint64_t>(n));
-    rows.emplace_back(std::string(reason), n);
+    slot[std::string(reason)] += n;
   }
-  Status s = meta_->AddFilteredCounts(batch->project_id, batch->received_at / 86400000, rows);
-  if (!s.ok()) LogError("recording filtered counts failed", {{"error", s.ToString()}});
+}
+
+void FilterStep::FinishCycle() {
+  for (const auto& [key, reasons] : pending_) {
+    std::vector<std::pair<std::string, int64_t>> rows(reasons.begin(), reasons.end());
+    Status s = meta_->AddFilteredCounts(key.first, key.second, rows);
+    if (!s.ok()) LogError("recording filtered counts failed", {{"error", s.ToString()}});
+  }
+  pending_.clear();
 }
 
 }  // namespace vigil

@@ -7,6 +7,8 @@
 // localhost, bot, legacy_browser, browser_extension, known_noise, message_denied, outlier.
 #pragma once
 
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "common/metrics.h"
@@ -21,6 +23,8 @@ class FilterStep : public PipelineStep {
   FilterStep(ProjectCache* projects, MetaStore* meta, CounterFamily* filtered)
       : projects_(projects), meta_(meta), filtered_(filtered) {}
   void Process(NormalizedBatch* batch) override;
+  // Writes the counts accumulated since the last Flush (one transaction per project and day).
+  void FinishCycle() override;
 
   // The reason `e` is filtered under `s`, or "" when it passes. Exposed for tests.
   static std::string_view Reason(const Event& e, const NormalizedBatch& batch, const ProjectSettings& s);
@@ -29,6 +33,7 @@ class FilterStep : public PipelineStep {
   ProjectCache* projects_;
   MetaStore* meta_;
   CounterFamily* filtered_;
+  std::map<std::pair<int64_t, int64_t>, std::map<std::string, int64_t>> pending_;  // (project, day) -> reason -> n
 };
 
 }  // namespace vigil

@@ -41,6 +41,7 @@ bool Processor::ProcessRecords(const std::vector<QueueRecord>& records) {
     newest_received = std::max(newest_received, batch.received_at);
     for (auto& e : batch.events) all.push_back(std::move(e));
   }
+  for (PipelineStep* step : steps_) step->FinishCycle();
   auto stored = events_->Insert(all);
   if (!stored.ok()) {
     LogError("event store write failed; will retry", {{"error", stored.status().ToString()}});

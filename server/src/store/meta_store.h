@@ -117,6 +117,8 @@ class MetaStore {
   // (or of resolved_in_release with a release at least that one) reopens it as a regression; an
   // ignored issue reopens when its count or date limit passes.
   virtual Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs) = 0;
+  // The id of the issue with this fingerprint, creating it (with no events yet) when absent.
+  virtual Result<int64_t> EnsureIssue(const IssueObservation& first) = 0;
   virtual Result<std::vector<Issue>> ListIssues(const IssueQuery& q) = 0;
   virtual Result<std::optional<Issue>> GetIssue(int64_t project_id, int64_t issue_id) = 0;
   virtual Status UpdateIssueStatus(int64_t project_id, int64_t issue_id, const IssueStatusChange& change) = 0;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
+#include <set>
 
 #include "common/clock.h"
 #include "common/random.h"
@@ -200,39 +202,45 @@ Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vecto
     db.Exec("ROLLBACK");
     return st;
   };
+  // Each issue is read once, updated in memory for all of its observations (in order, so the
+  // status rules see events as they came), and written once.
+  struct Touched {
+    Issue issue;
+    std::set<std::string> uids, sids;
+  };
+  std::map<std::pair<int64_t, std::string>, Touched> touched;
+  std::vector<Touched*> order;
   for (const auto& o : obs) {
-    find->Bind(1, o.project_id).Bind(2, o.fingerprint);
-    auto row = find->Step();
-    if (!row.ok()) return fail(row.status());
-    Issue is;
-    if (row.value()) {
-      is = ReadIssue(*find);
-      find->Reset();
-    } else {
-      find->Reset();
-      create->Bind(1, o.project_id).Bind(2, o.fingerprint).Bind(3, o.title).Bind(4, o.culprit).Bind(5, o.kind)
-          .Bind(6, o.level.empty() ? std::string_view("error") : std::string_view(o.level)).Bind(7, o.ts).Bind(8, o.ts)
-          .Bind(9, o.release).Bind(10, o.release);
-      s = create->Run();
-      if (!s.ok()) return fail(s);
-      is.id = db.LastInsertId();
-      is.project_id = o.project_id;
-      is.first_seen = is.last_seen = o.ts;
-      is.first_release = is.last_release = o.release;
+    auto key = std::make_pair(o.project_id, o.fingerprint);
+    auto it = touched.find(key);
+    if (it == touched.end()) {
+      Touched t;
+      find->Bind(1, o.project_id).Bind(2, o.fingerprint);
+      auto row = find->Step();
+      if (!row.ok()) return fail(row.status());
+      if (row.value()) {
+        t.issue = ReadIssue(*find);
+        find->Reset();
+      } else {
+        find->Reset();
+        create->Bind(1, o.project_id).Bind(2, o.fingerprint).Bind(3, o.title).Bind(4, o.culprit).Bind(5, o.kind)
+            .Bind(6, o.level.empty() ? std::string_view("error") : std::string_view(o.level)).Bind(7, o.ts).Bind(8, o.ts)
+            .Bind(9, o.release).Bind(10, o.release);
+        s = create->Run();
+        if (!s.ok()) return fail(s);
+        t.issue.id = db.LastInsertId();
+        t.issue.project_id = o.project_id;
+        t.issue.first_seen = t.issue.last_seen = o.ts;
+        t.issue.first_release = t.issue.last_release = o.release;
+      }
+      it = touched.emplace(key, std::move(t)).first;
+      order.push_back(&it->second);
     }
+    Touched& t = it->second;
+    Issue& is = t.issue;
     is.count += 1;
-    if (!o.uid.empty()) {
-      add_user->Bind(1, is.id).Bind(2, o.uid);
-      s = add_user->Run();
-      if (!s.ok()) return fail(s);
-      is.users += db.Changes();
-    }
-    if (!o.sid.empty()) {
-      add_session->Bind(1, is.id).Bind(2, o.sid);
-      s = add_session->Run();
-      if (!s.ok()) return fail(s);
-      is.sessions += db.Changes();
-    }
+    if (!o.uid.empty()) t.uids.insert(o.uid);
+    if (!o.sid.empty()) t.sids.insert(o.sid);
     is.first_seen = std::min(is.first_seen, o.ts);
     if (o.ts >= is.last_seen) {
       is.last_seen = o.ts;
@@ -261,17 +269,52 @@ Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vecto
         is.regressed_at = o.ts;
       }
     }
+    ids.push_back(is.id);
+  }
+  for (Touched* t : order) {
+    Issue& is = t->issue;
+    for (const auto& uid : t->uids) {
+      add_user->Bind(1, is.id).Bind(2, uid);
+      s = add_user->Run();
+      if (!s.ok()) return fail(s);
+      is.users += db.Changes();
+    }
+    for (const auto& sid : t->sids) {
+      add_session->Bind(1, is.id).Bind(2, sid);
+      s = add_session->Run();
+      if (!s.ok()) return fail(s);
+      is.sessions += db.Changes();
+    }
     update->Bind(1, is.count).Bind(2, is.users).Bind(3, is.sessions).Bind(4, is.first_seen).Bind(5, is.last_seen)
         .Bind(6, is.last_release).Bind(7, is.level).Bind(8, is.status).Bind(9, int64_t{is.regressed ? 1 : 0})
         .Bind(10, is.regressed_at).Bind(11, is.ignore_until_count).Bind(12, is.ignore_until_ts)
         .Bind(13, is.resolved_in_release).Bind(14, is.status_changed_at).Bind(15, is.id);
     s = update->Run();
     if (!s.ok()) return fail(s);
-    ids.push_back(is.id);
   }
   s = db.Exec("COMMIT");
   if (!s.ok()) return fail(s);
   return ids;
+}
+
+Result<int64_t> SqliteMetaStore::EnsureIssue(const IssueObservation& o) {
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto ins = issues_db_.Prepare(
+      "INSERT INTO issues(project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, first_release, "
+      "last_release) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(project_id, fingerprint) DO NOTHING");
+  if (!ins.ok()) return ins.status();
+  ins->Bind(1, o.project_id).Bind(2, o.fingerprint).Bind(3, o.title).Bind(4, o.culprit).Bind(5, o.kind)
+      .Bind(6, o.level.empty() ? std::string_view("error") : std::string_view(o.level)).Bind(7, o.ts).Bind(8, o.ts)
+      .Bind(9, o.release).Bind(10, o.release);
+  Status s = ins->Run();
+  if (!s.ok()) return s;
+  auto sel = issues_db_.Prepare("SELECT id FROM issues WHERE project_id = ? AND fingerprint = ?");
+  if (!sel.ok()) return sel.status();
+  sel->Bind(1, o.project_id).Bind(2, o.fingerprint);
+  auto row = sel->Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::Error("not_found", "issue vanished");
+  return sel->Int(0);
 }
 
 Result<std::vector<Issue>> SqliteMetaStore::ListIssues(const IssueQuery& q) {
