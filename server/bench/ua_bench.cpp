@@ -19,6 +19,7 @@
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <set>
 #include <string>
@@ -40,7 +41,11 @@ const std::string kSourceDir = ".";
 #endif
 
 std::string DefaultTestdataDir() {
-  if (const char* root = std::getenv("VIGIL_TESTDATA")) return std::string(root) + "/uap-core";
+  // VIGIL_TESTDATA names the shared testdata root (or the uap-core folder itself).
+  if (const char* root = std::getenv("VIGIL_TESTDATA")) {
+    std::string dir = std::string(root) + "/uap-core";
+    return std::filesystem::exists(dir + "/test_ua.yaml") ? dir : std::string(root);
+  }
   return kSourceDir + "/../shared/testdata/uap-core";
 }
 

@@ -102,14 +102,15 @@ class RollupTest : public ::testing::Test {
     opt.max_paths_per_minute = max_paths_;
     step_ = std::make_unique<RollupStep>(store_.get(), opt);
   }
-  // Feeds events in batches of 40, advancing the clock so the step flushes every ~25 batches
-  // (mid-minute flushes: later flushes merge into stored rows).
+  // Feeds events in batches of 40, one per processor cycle, advancing the clock so the step
+  // flushes (complete minutes) every ~25 cycles.
   void Feed(const std::vector<Event>& events) {
     for (size_t i = 0; i < events.size(); i += 40) {
       NormalizedBatch b;
       b.project_id = 1;
       b.events.assign(events.begin() + static_cast<long>(i), events.begin() + static_cast<long>(std::min(events.size(), i + 40)));
       step_->Process(&b);
+      step_->FinishCycle();  // one batch per processor cycle
       now_ += 40;
     }
   }

@@ -21,7 +21,11 @@ namespace vigil::ua {
 namespace {
 
 std::string UapTestdataDir() {
-  if (const char* root = std::getenv("VIGIL_TESTDATA")) return std::string(root) + "/uap-core";
+  // VIGIL_TESTDATA names the shared testdata root (or the uap-core folder itself).
+  if (const char* root = std::getenv("VIGIL_TESTDATA")) {
+    std::string dir = std::string(root) + "/uap-core";
+    return std::filesystem::exists(dir + "/test_ua.yaml") ? dir : std::string(root);
+  }
   return std::string(VIGIL_SOURCE_DIR) + "/../shared/testdata/uap-core";
 }
 

@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <thread>
 
-#include "auth/api_auth.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/instance.h"
@@ -24,6 +23,8 @@
 #include "pipeline/enrich_step.h"
 #include "pipeline/filter_step.h"
 #include "pipeline/scrub_step.h"
+#include "http/static_files.h"
+#include "query/auth_api.h"
 #include "query/projects_api.h"
 #include "ua/user_agent.h"
 #include "ua/user_agent_cache.h"
@@ -59,6 +60,7 @@ std::vector<FlagSpec> ServeFlags() {
       {"sync", "VIGIL_SYNC", "normal", "normal|full", "SQLite synchronous mode of the queue: normal survives process crashes, full also power loss"},
       {"process", "VIGIL_PROCESS", "true", "true|false", "run the process stage in this process (false: only ingest into the durable queue)"},
       {"drain-timeout", "VIGIL_DRAIN_TIMEOUT", "10", "SECONDS", "on SIGTERM/SIGINT, how long in-flight work may take"},
+      {"dashboard-dir", "VIGIL_DASHBOARD_DIR", "", "DIR", "built dashboard to serve at / (default: dashboard/dist of the checkout)"},
       {"log-level", "VIGIL_LOG_LEVEL", "info", "LEVEL", "debug, info, warn or error"},
   };
 }
@@ -86,6 +88,21 @@ std::string FindUaRegexes(const std::string& flag) {
     if (std::filesystem::exists(c, ec)) return c;
   }
   return {};
+}
+
+std::string FindDashboardDir(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  std::error_code ec;
+  std::vector<std::string> candidates = {"dashboard/dist", "/usr/share/vigil/dashboard"};
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    auto dir = exe.parent_path();
+    for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) candidates.push_back((dir / "dashboard/dist").string());
+  }
+  for (const auto& c : candidates) {
+    if (std::filesystem::exists(std::filesystem::path(c) / "index.html", ec)) return c;
+  }
+  return "dashboard/dist";
 }
 
 geo::GeoDatabasePaths FindGeoDatabases(const std::string& flag, const std::string& data_dir) {
@@ -306,7 +323,16 @@ int ServeCommand(const std::vector<std::string>& args) {
   ScrubStep scrub(&projects, &scrubbed);
   GroupingStep grouping(meta->get(), &grouped);
   IssuesApi issues_api(meta->get());
-  ProjectsApi projects_api(meta->get(), &projects);
+  // The public URL is known once the port is; DSNs in the API use it.
+  std::string public_url = flags.Get("public-url");
+  std::string host_for_url = http_opt.host == "0.0.0.0" || http_opt.host == "::" ? "127.0.0.1" : http_opt.host;
+  if (host_for_url.find(':') != std::string::npos) host_for_url = "[" + host_for_url + "]";
+  ProjectsApi projects_api(meta->get(), &projects, public_url);
+  projects_api.OnDelete([&events](int64_t pid) { (*events)->DeleteProject(pid); });
+  AuthApiOptions auth_opt;
+  auth_opt.secure_cookies = public_url.rfind("https://", 0) == 0;
+  AuthApi auth_api(meta->get(), auth_opt);
+  StaticFiles dashboard(FindDashboardDir(flags.Get("dashboard-dir")));
   Processor processor(queue->get(), events->get(), {&enrich, &filter, &scrub, &grouping},
                       ProcessorMetrics{&processed, &corrupt, &lag});
 
@@ -315,6 +341,8 @@ int ServeCommand(const std::vector<std::string>& args) {
   events_api.Register(&router);
   issues_api.Register(&router);
   projects_api.Register(&router);
+  auth_api.Register(&router);
+  router.SetFallback([&dashboard](const HttpRequest& q, const RouteParams&, Responder r) { dashboard.Handle(q, std::move(r)); });
   router.Add("GET", "/healthz", [](const HttpRequest&, const RouteParams&, Responder respond) {
     respond(JsonOk(200, "{\"status\":\"ok\"}"));
   });
@@ -340,9 +368,6 @@ int ServeCommand(const std::vector<std::string>& args) {
     LogError("cannot listen", {{"error", s.ToString()}});
     return 1;
   }
-  std::string host_for_url = http_opt.host == "0.0.0.0" || http_opt.host == "::" ? "127.0.0.1" : http_opt.host;
-  if (host_for_url.find(':') != std::string::npos) host_for_url = "[" + host_for_url + "]";
-  std::string public_url = flags.Get("public-url");
   if (public_url.empty()) public_url = "http://" + host_for_url + ":" + std::to_string(server.port());
   (*meta)->SetSetting("public_url", public_url);
   if (process_flag == "true") processor.Start();

@@ -26,6 +26,9 @@ class Router {
   // (used as the metrics label), `path_matched` tells 405 from 404.
   const Handler* Match(std::string_view method, std::string_view path, RouteParams* params,
                        std::string* pattern, bool* path_matched) const;
+  // Handles requests no route matches (e.g. static files); its metrics label is "static".
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
+  const Handler* fallback() const { return fallback_ ? &fallback_ : nullptr; }
 
  private:
   struct Route {
@@ -35,6 +38,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 // Splits "/a/b/c" into {"a","b","c"} (empty segments dropped).

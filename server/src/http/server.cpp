@@ -107,6 +107,10 @@ class Session : public std::enable_shared_from_this<Session> {
     bool path_matched = false;
     route_.clear();
     const Handler* h = router_->Match(req.method, req.path, &params, &route_, &path_matched);
+    if (!h && !path_matched && router_->fallback()) {
+      h = router_->fallback();
+      route_ = "static";
+    }
     if (!h) {
       HttpResponse r = path_matched ? JsonError(405, "method_not_allowed", req.method + " is not allowed here")
                                     : JsonError(404, "not_found", "no route for " + req.path);

@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "auth/api_auth.h"
 
 namespace vigil {
 
@@ -11,19 +10,20 @@ bool ParseInt64(const std::string& s, int64_t* out) {
   return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaStore* meta, Responder& respond,
-                      int64_t* project_id) {
-  auto who = AuthenticateBearer(req, meta);
-  if (!who.ok()) {
-    if (who.status().code() == "unauthorized") {
-      HttpResponse r = JsonError(401, "unauthorized", who.status().detail());
-      r.AddHeader("WWW-Authenticate", "Bearer");
-      respond(std::move(r));
-    } else {
-      respond(JsonError(500, "internal", who.status().detail()));
-    }
+bool AuthorizeUser(const HttpRequest& req, MetaStore* meta, Responder& respond, Principal* who) {
+  auto p = Authenticate(req, meta);
+  if (!p.ok()) {
+    RespondAuthError(p.status(), respond);
     return false;
   }
+  *who = std::move(p.value());
+  return true;
+}
+
+bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaStore* meta, Responder& respond,
+                      int64_t* project_id, Principal* who_out) {
+  Principal who;
+  if (!AuthorizeUser(req, meta, respond, &who)) return false;
   if (!ParseInt64(std::string(params.Get("project")), project_id) || *project_id <= 0) {
     respond(JsonError(404, "not_found", "no such project"));
     return false;
@@ -33,12 +33,12 @@ bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaSto
     respond(JsonError(500, "internal", project.status().detail()));
     return false;
   }
-  if (!project.value() || !CanReadProject(who.value(), *project_id, meta)) {
+  if (!project.value() || !CanAccessProject(who, *project_id, meta)) {
     // Same answer for "absent" and "not yours": no probing for project ids.
     respond(JsonError(404, "not_found", "no such project"));
     return false;
   }
+  if (who_out) *who_out = std::move(who);
   return true;
 }
-
 }  // namespace vigil

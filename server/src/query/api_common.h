@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "auth/principal.h"
 #include "http/router.h"
 #include "store/meta_store.h"
 
@@ -13,7 +14,9 @@ namespace vigil {
 // Authenticates the Bearer token and checks read access to the route's `:project`. On success
 // fills `project_id` and returns true; otherwise responds 401/404 and returns false.
 bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaStore* meta, Responder& respond,
-                      int64_t* project_id);
+                      int64_t* project_id, Principal* who = nullptr);
+// Authenticates (Bearer or session + CSRF); responds 401/403 and returns false on failure.
+bool AuthorizeUser(const HttpRequest& req, MetaStore* meta, Responder& respond, Principal* who);
 bool ParseInt64(const std::string& s, int64_t* out);
 
 }  // namespace vigil

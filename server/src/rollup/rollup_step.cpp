@@ -1,6 +1,7 @@
 #include "rollup/rollup_step.h"
 
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
@@ -108,6 +109,9 @@ struct RollupStep::Impl {
   int64_t newest_minute = 0;
   int64_t last_flush_ms = 0;
   bool last_flush_failed = false;
+  std::map<int64_t, size_t> rows_per_minute;  // pending rows by minute
+  std::string last_uid, last_sid;  // copies (not views): batches are freed between calls
+  uint64_t last_uid_hash = 0, last_sid_hash = 0;
   RollupStepStats stats;
 
   // Whether `value` may have its own series in this project-minute; admits it if under the cap.
@@ -125,6 +129,7 @@ struct RollupStep::Impl {
     key.project_id = view.project_id;
     key.minute = view.minute;
     for (size_t i = 0; i < kRollupDimCount; ++i) key.dims[i] = view.dims[i];
+    ++rows_per_minute[view.minute];
     return pending.emplace(std::move(key), RollupAggregate()).first->second;
   }
 
@@ -160,8 +165,15 @@ struct RollupStep::Impl {
         ((e.type == EventType::kHttp || e.type == EventType::kResource) && e.status && (*e.status == 0 || *e.status >= 400))) {
       ++a.errors;
     }
-    if (!e.uid.empty()) a.users.AddHash(Hash64(e.uid));
-    if (!e.sid.empty()) a.sessions.AddHash(Hash64(e.sid));
+    // Events of a batch mostly share uid and sid: hash each distinct run once.
+    if (!e.uid.empty()) {
+      if (e.uid != last_uid) last_uid = e.uid, last_uid_hash = Hash64(e.uid);
+      a.users.AddHash(last_uid_hash);
+    }
+    if (!e.sid.empty()) {
+      if (e.sid != last_sid) last_sid = e.sid, last_sid_hash = Hash64(e.sid);
+      a.sessions.AddHash(last_sid_hash);
+    }
     if (e.type == EventType::kVital) {
       if (e.value) a.values.Add(*e.value);
     } else if (e.duration) {
@@ -172,21 +184,50 @@ struct RollupStep::Impl {
     ++stats.events;
   }
 
-  Status FlushLocked(int64_t now) {
+  // Flushes when the interval has passed or the row bound is exceeded; `force` flushes now. Over
+  // the bound everything is written, unless the last attempt failed under a second ago (a failing
+  // store is retried once a second, not on every cycle).
+  void MaybeFlush(bool force) {
+    int64_t now = opt.now_ms();
+    int64_t since = now - last_flush_ms;
+    bool over = pending.size() > opt.max_pending_rows && (!last_flush_failed || since >= 1000);
+    if (!force && !over && since < opt.flush_interval_ms) return;
+    Status st = FlushLocked(now, force || over);
+    if (!st.ok()) {
+      LogError("rollup flush failed; will retry",
+               {{"error", st.ToString()}, {"pending_rows", static_cast<int64_t>(pending.size())}});
+    }
+  }
+
+  // Writes pending rows to the store: all of them, or (`all` false) those of minutes before the
+  // previous one, so a minute still receiving events is usually written once, when complete.
+  Status FlushLocked(int64_t now, bool all) {
     last_flush_ms = now;
     last_flush_failed = false;
     if (pending.empty()) return Status::Ok();
+    // Nothing complete yet: skip the scan of the pending map.
+    if (!all && rows_per_minute.begin()->first >= newest_minute - 1) return Status::Ok();
     std::vector<RollupRow> rows;
-    rows.reserve(pending.size());
+    rows.reserve(all ? pending.size() : pending.size() / 2);
     for (auto it = pending.begin(); it != pending.end();) {
+      if (!all && it->first.minute >= newest_minute - 1) {
+        ++it;
+        continue;
+      }
       auto node = pending.extract(it++);
+      auto m = rows_per_minute.find(node.key().minute);
+      if (--m->second == 0) rows_per_minute.erase(m);
       rows.push_back(RollupRow{std::move(node.key()), std::move(node.mapped())});
     }
+    if (rows.empty()) return Status::Ok();
     Status st = store->Add(rows);
     if (!st.ok()) {
       ++stats.flush_failures;
       last_flush_failed = true;
-      for (RollupRow& r : rows) pending.emplace(std::move(r.key), std::move(r.agg));
+      for (RollupRow& r : rows) {
+        ++rows_per_minute[r.key.minute];
+        pending.emplace(std::move(r.key), std::move(r.agg));
+      }
       return st;
     }
     ++stats.flushes;
@@ -213,22 +254,18 @@ RollupStep::~RollupStep() = default;
 void RollupStep::Process(NormalizedBatch* batch) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   for (const Event& e : batch->events) impl_->Add(e.project_id ? e.project_id : batch->project_id, e);
-  int64_t now = impl_->opt.now_ms();
-  int64_t since = now - impl_->last_flush_ms;
-  // Over the row bound, flush at once, unless the last attempt failed under a second ago (a
-  // failing store is retried once a second, not on every batch).
-  bool over = impl_->pending.size() > impl_->opt.max_pending_rows && (!impl_->last_flush_failed || since >= 1000);
-  if (since >= impl_->opt.flush_interval_ms || over) {
-    Status st = impl_->FlushLocked(now);
-    if (!st.ok()) {
-      LogError("rollup flush failed; will retry", {{"error", st.ToString()}, {"pending_rows", static_cast<int64_t>(impl_->pending.size())}});
-    }
-  }
+  // Flushes wait for FinishCycle(), except past a hard memory bound inside a very large cycle.
+  if (impl_->pending.size() > 4 * impl_->opt.max_pending_rows) impl_->MaybeFlush(true);
+}
+
+void RollupStep::FinishCycle() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->MaybeFlush(false);
 }
 
 Status RollupStep::Flush() {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->FlushLocked(impl_->opt.now_ms());
+  return impl_->FlushLocked(impl_->opt.now_ms(), true);
 }
 
 RollupStepStats RollupStep::stats() const {

@@ -1,21 +1,25 @@
 // RollupStep: the pipeline step that maintains the rollups (docs/rollups.md). For every event it
 // adds one to the in-memory aggregate of its series and minute — key (project, minute = ts/60000,
 // type, name, path, release, environment, browser, os, country) — and feeds the uid, sid and the
-// event's value into the aggregate's sketches. It does not change the batch. Aggregates are
-// flushed to a RollupStore (which merges them into the stored minute and hour rows) every
-// `flush_interval_ms`, when more than `max_pending_rows` are pending, and on Flush().
+// event's value into the aggregate's sketches. It does not change the batch. At the end of a
+// processor cycle (FinishCycle), once `flush_interval_ms` has passed, the aggregates of complete minutes (older than the previous minute of the
+// newest event seen) go to the RollupStore, which merges them into the stored minute and hour
+// rows; everything pending is written when more than `max_pending_rows` are pending, and on
+// Flush().
 //
 // Cardinality: type, environment, browser/os (families), country and release are small sets;
 // path (already normalized by the server) and name are capped per project-minute: past
 // `max_paths_per_minute` distinct paths (resp. `max_names_per_minute` names per type) new values
 // are folded into "(other)". The caps count over recent minutes kept in memory; see the doc.
 //
-// Replays: the processor may hand the same batch again after a crash; rollups then count it
-// twice, and aggregates not yet flushed when the process dies are lost (bounded by the flush
-// interval). A clean shutdown loses nothing: call Flush() after the Processor has stopped.
+// Replays: the processor may hand the same cycle again after a crash (a flush in FinishCycle
+// precedes the event store write and the queue commit); rollups then count that cycle twice, and
+// aggregates not yet flushed when the process dies are lost (about the last two minutes). A clean shutdown loses nothing: call Flush() after the Processor has stopped.
 //
-// Thread safety: Process() runs on the processor thread; Flush() and stats() may be called from
-// any thread (an internal mutex serializes Process and Flush). `store` must outlive the step.
+// Order: run it last among the pipeline steps, so it sees enriched, filtered, grouped events.
+//
+// Thread safety: Process() and FinishCycle() run on the processor thread; Flush() and stats() may
+// be called from any thread (an internal mutex serializes them). `store` must outlive the step.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +57,9 @@ class RollupStep : public PipelineStep {
   ~RollupStep() override;
 
   void Process(NormalizedBatch* batch) override;
+  // Writes the complete minutes when the flush interval has passed (everything when more than
+  // max_pending_rows are pending).
+  void FinishCycle() override;
   // Writes every pending aggregate to the store. On error they stay pending (merged with what
   // comes next) and the next flush retries them.
   Status Flush();

@@ -48,25 +48,16 @@ void MergeSketchFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
 }
 
-std::string SeriesCacheKey(const RollupKey& k) {
-  std::string s = std::to_string(k.project_id);
-  for (const std::string& d : k.dims) {
-    s.push_back('\x1f');
-    s += d;
-  }
-  return s;
-}
-
 std::string UpsertSql(const char* table) {
   return std::string("INSERT INTO ") + table +
-         "(project_id, minute, series_id, count, errors, users, sessions, vals) VALUES(?1,?2,?3,?4,?5,?6,?7,?8) "
-         "ON CONFLICT(project_id, minute, series_id) DO UPDATE SET count = count + excluded.count, "
+         "(project_id, minute, type, name, path, release, environment, browser, os, country, count, errors, users, "
+         "sessions, vals) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15) "
+         "ON CONFLICT(project_id, minute, type, name, path, release, environment, browser, os, country) "
+         "DO UPDATE SET count = count + excluded.count, "
          "errors = errors + excluded.errors, users = vigil_merge_distinct(users, excluded.users), "
          "sessions = vigil_merge_distinct(sessions, excluded.sessions), "
          "vals = vigil_merge_quantiles(vals, excluded.vals)";
 }
-
-constexpr size_t kSeriesCacheMax = 200000;
 
 }  // namespace
 
@@ -94,12 +85,13 @@ Status RollupAggregate::Merge(const RollupAggregate& o) {
 
 const std::vector<std::string>& RollupStoreMigrations() {
   static const std::vector<std::string> kMigrations = {
-      // 1: series dictionary and the two levels. `minute` is the interval's first minute since
-      // the epoch (a multiple of 60 in rollup_hour). Sketch BLOBs are NULL when empty.
+      // 1: the two levels, dimensions inline in the key (no series dictionary: a lookup per new
+      // series cost more than the wider key). `minute` is the interval's first minute since the
+      // epoch (a multiple of 60 in rollup_hour). Sketch BLOBs are NULL when empty.
       R"sql(
-CREATE TABLE rollup_series(
-  id INTEGER PRIMARY KEY,
+CREATE TABLE rollup_minute(
   project_id INTEGER NOT NULL,
+  minute INTEGER NOT NULL,
   type TEXT NOT NULL,
   name TEXT NOT NULL,
   path TEXT NOT NULL,
@@ -108,29 +100,30 @@ CREATE TABLE rollup_series(
   browser TEXT NOT NULL,
   os TEXT NOT NULL,
   country TEXT NOT NULL,
-  UNIQUE(project_id, type, name, path, release, environment, browser, os, country)
-);
-CREATE TABLE rollup_minute(
-  project_id INTEGER NOT NULL,
-  minute INTEGER NOT NULL,
-  series_id INTEGER NOT NULL,
   count INTEGER NOT NULL,
   errors INTEGER NOT NULL,
   users BLOB,
   sessions BLOB,
   vals BLOB,
-  PRIMARY KEY(project_id, minute, series_id)
+  PRIMARY KEY(project_id, minute, type, name, path, release, environment, browser, os, country)
 ) WITHOUT ROWID;
 CREATE TABLE rollup_hour(
   project_id INTEGER NOT NULL,
   minute INTEGER NOT NULL,
-  series_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  release TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  browser TEXT NOT NULL,
+  os TEXT NOT NULL,
+  country TEXT NOT NULL,
   count INTEGER NOT NULL,
   errors INTEGER NOT NULL,
   users BLOB,
   sessions BLOB,
   vals BLOB,
-  PRIMARY KEY(project_id, minute, series_id)
+  PRIMARY KEY(project_id, minute, type, name, path, release, environment, browser, os, country)
 ) WITHOUT ROWID;
 )sql",
   };
@@ -158,12 +151,6 @@ Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::st
     SqliteStmt* stmt;
     std::string sql;
   } prepared[] = {
-      {&s->find_series_,
-       "SELECT id FROM rollup_series WHERE project_id=?1 AND type=?2 AND name=?3 AND path=?4 AND release=?5 AND "
-       "environment=?6 AND browser=?7 AND os=?8 AND country=?9"},
-      {&s->insert_series_,
-       "INSERT INTO rollup_series(project_id, type, name, path, release, environment, browser, os, country) "
-       "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)"},
       {&s->upsert_minute_, UpsertSql("rollup_minute")},
       {&s->upsert_hour_, UpsertSql("rollup_hour")},
   };
@@ -177,57 +164,17 @@ Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::st
 
 uint64_t SqliteRollupStore::corrupt_blobs_replaced() const { return corrupt_blobs_.load(); }
 
-Result<int64_t> SqliteRollupStore::SeriesId(const RollupKey& key) {
-  for (SqliteStmt* s : {&find_series_, &insert_series_}) {
-    s->Bind(1, key.project_id);
-    for (size_t i = 0; i < kRollupDimCount; ++i) s->Bind(static_cast<int>(i) + 2, std::string_view(key.dims[i]));
-    if (s == &find_series_) {
-      auto row = s->Step();
-      if (!row.ok()) {
-        s->Reset();
-        return row.status();
-      }
-      if (row.value()) {
-        int64_t id = s->Int(0);
-        s->Reset();
-        return id;
-      }
-      s->Reset();
-    } else {
-      Status st = s->Run();
-      if (!st.ok()) return st;
-      return write_db_.LastInsertId();
-    }
-  }
-  return Status::Error("internal", "unreachable");
-}
-
 Status SqliteRollupStore::Add(const std::vector<RollupRow>& rows) {
   if (rows.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(write_mu_);
   Status st = write_db_.Exec("BEGIN IMMEDIATE");
   if (!st.ok()) return st;
-  std::vector<std::string> new_cache_keys;  // forgotten again if the transaction fails
   std::string users, sessions, vals;
   auto fail = [&](Status s) {
     write_db_.Exec("ROLLBACK");
-    for (const auto& k : new_cache_keys) series_cache_.erase(k);
     return s;
   };
   for (const RollupRow& row : rows) {
-    std::string ck = SeriesCacheKey(row.key);
-    int64_t series = 0;
-    auto it = series_cache_.find(ck);
-    if (it != series_cache_.end()) {
-      series = it->second;
-    } else {
-      auto id = SeriesId(row.key);
-      if (!id.ok()) return fail(id.status());
-      series = id.value();
-      if (series_cache_.size() >= kSeriesCacheMax) series_cache_.clear();
-      series_cache_.emplace(ck, series);
-      new_cache_keys.push_back(std::move(ck));
-    }
     users.clear();
     sessions.clear();
     vals.clear();
@@ -238,12 +185,12 @@ Status SqliteRollupStore::Add(const std::vector<RollupRow>& rows) {
     for (auto [stmt, minute] : {std::pair{&upsert_minute_, row.key.minute}, std::pair{&upsert_hour_, hour_start}}) {
       stmt->Bind(1, row.key.project_id)
           .Bind(2, minute)
-          .Bind(3, series)
-          .Bind(4, static_cast<int64_t>(row.agg.count))
-          .Bind(5, static_cast<int64_t>(row.agg.errors));
-      if (users.empty()) stmt->BindNull(6); else stmt->BindBlob(6, users);
-      if (sessions.empty()) stmt->BindNull(7); else stmt->BindBlob(7, sessions);
-      if (vals.empty()) stmt->BindNull(8); else stmt->BindBlob(8, vals);
+          .Bind(11, static_cast<int64_t>(row.agg.count))
+          .Bind(12, static_cast<int64_t>(row.agg.errors));
+      for (size_t i = 0; i < kRollupDimCount; ++i) stmt->Bind(static_cast<int>(i) + 3, std::string_view(row.key.dims[i]));
+      if (users.empty()) stmt->BindNull(13); else stmt->BindBlob(13, users);
+      if (sessions.empty()) stmt->BindNull(14); else stmt->BindBlob(14, sessions);
+      if (vals.empty()) stmt->BindNull(15); else stmt->BindBlob(15, vals);
       st = stmt->Run();
       if (!st.ok()) return fail(st);
     }
@@ -288,13 +235,12 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
   std::lock_guard<std::mutex> lock(read_mu_);
   for (const Span& span : spans) {
     std::string sql = "SELECT r.minute, r.count, r.errors, r.users, r.sessions, r.vals";
-    for (RollupDim d : q.group_by) sql += std::string(", s.") + kDimColumns[static_cast<size_t>(d)];
+    for (RollupDim d : q.group_by) sql += std::string(", r.") + kDimColumns[static_cast<size_t>(d)];
     sql += std::string(" FROM ") + span.table + " r";
-    if (!q.group_by.empty() || !q.filters.empty()) sql += " JOIN rollup_series s ON s.id = r.series_id";
     sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3";
     int param = 4;
     for (const RollupFilter& f : q.filters) {
-      sql += std::string(" AND s.") + kDimColumns[static_cast<size_t>(f.dim)] + " IN (";
+      sql += std::string(" AND r.") + kDimColumns[static_cast<size_t>(f.dim)] + " IN (";
       for (size_t i = 0; i < f.values.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(param++);
       sql += ")";
     }

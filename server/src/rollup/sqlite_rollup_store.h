@@ -1,7 +1,6 @@
 // SqliteRollupStore: the embedded RollupStore, one SQLite file (rollups.db in the data dir, WAL).
-// Tables: rollup_series (one row per distinct dimension combination of a project),
-// rollup_minute and rollup_hour (per project, interval start minute and series: counts and the
-// sketches as BLOBs). Add() upserts both levels in one transaction, merging sketches inside SQLite
+// Tables rollup_minute and rollup_hour: one row per project, interval start minute and series (the
+// eight dimension values, inline in the primary key): counts and the sketches as BLOBs. Add() upserts both levels in one transaction, merging sketches inside SQLite
 // with the scalar functions vigil_merge_quantiles / vigil_merge_distinct. Writes and reads use
 // separate connections, each behind its own mutex, so a long query never blocks the writer.
 #pragma once
@@ -10,7 +9,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "rollup/rollup_store.h"
 #include "store/sqlite/sqlite_db.h"
@@ -31,12 +29,10 @@ class SqliteRollupStore : public RollupStore {
 
  private:
   SqliteRollupStore() = default;
-  Result<int64_t> SeriesId(const RollupKey& key);
 
   mutable std::mutex write_mu_;
   SqliteDb write_db_;
-  SqliteStmt find_series_, insert_series_, upsert_minute_, upsert_hour_;
-  std::unordered_map<std::string, int64_t> series_cache_;  // project + dims -> id
+  SqliteStmt upsert_minute_, upsert_hour_;
   std::mutex read_mu_;
   SqliteDb read_db_;
   std::atomic<uint64_t> corrupt_blobs_{0};

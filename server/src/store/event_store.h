@@ -25,6 +25,8 @@ class EventStore {
   // Stores the events in one atomic write. Idempotent by (project_id, event_id): an event already
   // stored is skipped, so a replayed queue record never duplicates. Returns how many were new.
   virtual Result<size_t> Insert(const std::vector<Event>& events) = 0;
+  // Deletes every event of the project (when the project is deleted).
+  virtual Status DeleteProject(int64_t project_id) = 0;
   // Newest first (ts descending, then insertion order descending).
   virtual Result<std::vector<Event>> Query(const EventQuery& q) = 0;
 };

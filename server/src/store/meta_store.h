@@ -29,6 +29,19 @@ struct User {
   int64_t created_at = 0;
 };
 
+struct SessionInfo {
+  int64_t user_id = 0;
+  std::string email, role;
+  std::string csrf_token;
+  int64_t expires_at = 0;
+};
+
+struct ApiTokenSummary {
+  int64_t id = 0;
+  std::string name;
+  int64_t created_at = 0;
+};
+
 struct ApiTokenInfo {
   int64_t id = 0;
   std::string name;
@@ -54,6 +67,7 @@ struct Issue {
   bool regressed = false;            // an event arrived after the issue was resolved
   int64_t regressed_at = 0;
   int64_t status_changed_at = 0;
+  int64_t assignee = 0;  // user id, 0: nobody
 };
 
 // One error event as grouping sees it.
@@ -106,6 +120,30 @@ class MetaStore {
   virtual Result<User> CreateUser(const std::string& email, const std::string& password_hash,
                                   const std::string& role) = 0;
   virtual Result<std::optional<User>> FirstAdmin() = 0;
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  // The user and its Argon2id hash, for login.
+  virtual Result<std::optional<std::pair<User, std::string>>> FindUserByEmail(const std::string& email) = 0;
+  virtual Result<std::optional<User>> GetUser(int64_t id) = 0;
+  virtual Result<std::string> PasswordHash(int64_t user_id) = 0;
+  virtual Status SetPasswordHash(int64_t user_id, const std::string& hash) = 0;
+
+  // Dashboard sessions. CreateSession returns the cookie value (only its SHA-256 is stored) and
+  // fills the session's CSRF token.
+  virtual Result<std::string> CreateSession(int64_t user_id, int64_t ttl_ms, std::string* csrf_token) = 0;
+  virtual Result<std::optional<SessionInfo>> FindSession(const std::string& cookie_value) = 0;
+  virtual Status DeleteSession(const std::string& cookie_value) = 0;
+  // Ends every session of the user except `keep` (a cookie value, may be empty).
+  virtual Status DeleteUserSessions(int64_t user_id, const std::string& keep) = 0;
+
+  virtual Result<std::vector<ApiTokenSummary>> ListApiTokens(int64_t user_id) = 0;
+  virtual Status DeleteApiToken(int64_t user_id, int64_t token_id) = 0;
+
+  virtual Status RenameProject(int64_t id, const std::string& name) = 0;
+  virtual Status DeleteProject(int64_t id) = 0;
+  virtual Result<std::string> RotateProjectKey(int64_t id) = 0;
+  virtual Result<std::vector<int64_t>> ProjectMembers(int64_t project_id) = 0;
+  virtual Status SetProjectMembers(int64_t project_id, const std::vector<int64_t>& user_ids) = 0;
+  virtual Status SetIssueAssignee(int64_t project_id, int64_t issue_id, int64_t user_id) = 0;  // 0: nobody
   virtual Result<bool> IsMember(int64_t user_id, int64_t project_id) = 0;
 
   // Creates a token for `user_id` and returns it in plain text; only its SHA-256 is stored.

@@ -298,10 +298,6 @@ std::vector<std::string_view> SplitAlternatives(std::string_view p) {
   return out;
 }
 
-}  // namespace
-
-namespace {
-
 // The group's opening text ("(", "(?:", "(?i:", "(?P<name>") and its body.
 void SplitGroup(std::string_view group_atom, std::string& opener, std::string_view& body) {
   size_t body_start = 1;
@@ -355,9 +351,8 @@ std::string LiteralOf(std::string_view p) {
           literal.push_back(atom[1]);
         } else if (atom[0] == '(' && len >= 2) {
           std::string opener;
-          std::string_view body = atom.substr(1, len - 2);
-          if (atom.size() > 2 && atom[1] == '?') body = atom.substr(atom.find_first_of(":>", 2) + 1, std::string_view::npos);
-          if (!body.empty() && body.back() == ')') body.remove_suffix(1);
+          std::string_view body;
+          SplitGroup(atom, opener, body);
           literal += LiteralOf(body);
         }
       }
@@ -374,13 +369,14 @@ struct Run {
   std::string literal;  // its literal characters, for scoring
 };
 
-// Appends the elements of `alternative` to the runs, splitting at long-lived repetitions.
-// Unquantified groups without alternation are inlined (grouping changes nothing about which
-// strings match); a mandatory group with alternation that contains a long-lived repetition ends
-// the current run with the prefix of each of its alternatives.
 std::string BestRunOfAlternatives(std::string_view p);
 std::string LeadingRunsOfAlternatives(std::string_view p);
 
+// Appends the elements of `alternative` to `runs` (the last run is the open one), starting a new
+// run at each long-lived repetition. Unquantified plain groups without alternation are inlined
+// (grouping changes nothing about which strings match); a mandatory group with alternation that
+// contains a long-lived repetition ends the open run with each alternative's leading run and also
+// forms a run of its own from each alternative's best run.
 void CollectRuns(std::string_view alternative, std::vector<Run>& runs) {
   for (const Element& e : SplitElements(alternative)) {
     size_t atom_len = AtomLength(e.text, 0);

@@ -41,15 +41,15 @@ struct RunLimit {
 
 struct Rule {
   std::unique_ptr<RE2> regex;
-  // Same rule with large single-character bounds widened: a much smaller program, so captures
-  // run on RE2's fast engines. Used only when every RunLimit holds for the input.
+  // Same rule with large single-character bounds widened (ShortRunForm): a much smaller program,
+  // so captures run on RE2's fast engines. Its answer is used only when it provably equals the
+  // original's; see FirstMatch.
   std::unique_ptr<RE2> short_run_regex;
   std::vector<RunLimit> run_limits;
   // The smallest bound that was widened. A match of the widened form no longer than this used
   // no more iterations than the original allows anywhere, so it is the original's match too
   // (the original's paths are the widened form's, restricted, in the same preference order).
   size_t min_widened_bound = 0;
-  int index_in_yaml = 0;
   std::array<std::string, 5> replacement;
   std::array<bool, 5> has_replacement{};
   // Highest capture group the outputs read; 0 lets RE2 answer from its DFA alone, with no
@@ -172,7 +172,6 @@ void LoadSection(const YAML::Node& list, const char* section_name,
     if (flag && flag.as<std::string>("") == "i") translated = "(?i)" + translated;
 
     Rule rule;
-    rule.index_in_yaml = index;
     rule.regex = std::make_unique<RE2>(translated, options);
     if (!rule.regex->ok()) {
       report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
@@ -181,6 +180,7 @@ void LoadSection(const YAML::Node& list, const char* section_name,
     }
     std::string set_error;
     int prefilter_index = prefilter.Add(PrefilterPattern(translated), &set_error);
+    if (prefilter_index < 0) prefilter_index = prefilter.Add(translated, &set_error);  // exact, slower
     if (prefilter_index < 0) {
       report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
                                      pattern + " (prefilter: " + set_error + ")");

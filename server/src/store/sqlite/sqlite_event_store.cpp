@@ -120,6 +120,14 @@ Result<size_t> SqliteEventStore::Insert(const std::vector<Event>& events) {
   return added;
 }
 
+Status SqliteEventStore::DeleteProject(int64_t project_id) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto st = write_db_.Prepare("DELETE FROM events WHERE project_id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, project_id);
+  return st->Run();
+}
+
 Result<std::vector<Event>> SqliteEventStore::Query(const EventQuery& q) {
   std::string sql = std::string("SELECT ") + kColumns + " FROM events WHERE project_id = ?1";
   if (q.type) sql += " AND type = ?2";

@@ -18,6 +18,7 @@ class SqliteEventStore : public EventStore {
 
   Result<size_t> Insert(const std::vector<Event>& events) override;
   Result<std::vector<Event>> Query(const EventQuery& q) override;
+  Status DeleteProject(int64_t project_id) override;
 
  private:
   SqliteEventStore() = default;

@@ -88,6 +88,18 @@ CREATE TABLE filtered_counts(
   PRIMARY KEY (project_id, day, reason)
 ) WITHOUT ROWID;
 )sql",
+      // 4: dashboard sessions, issue assignees.
+      R"sql(
+CREATE TABLE sessions(
+  id_sha256 TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+ALTER TABLE issues ADD COLUMN assignee INTEGER NOT NULL DEFAULT 0;
+)sql",
   };
   return kMigrations;
 }
@@ -148,7 +160,7 @@ namespace {
 const char* kIssueColumns =
     "id, project_id, fingerprint, title, culprit, kind, level, count, users, sessions, first_seen, last_seen, "
     "first_release, last_release, status, resolved_in_release, ignore_until_count, ignore_until_ts, regressed, "
-    "regressed_at, status_changed_at";
+    "regressed_at, status_changed_at, assignee";
 
 Issue ReadIssue(SqliteStmt& st) {
   Issue i;
@@ -173,6 +185,7 @@ Issue ReadIssue(SqliteStmt& st) {
   i.regressed = st.Int(18) != 0;
   i.regressed_at = st.Int(19);
   i.status_changed_at = st.Int(20);
+  i.assignee = st.Int(21);
   return i;
 }
 }  // namespace
@@ -558,6 +571,243 @@ Result<bool> SqliteMetaStore::IsMember(int64_t user_id, int64_t project_id) {
   auto row = st->Step();
   if (!row.ok()) return row.status();
   return row.value();
+}
+
+namespace {
+User ReadUser(SqliteStmt& st) {
+  User u;
+  u.id = st.Int(0);
+  u.email = st.Text(1);
+  u.role = st.Text(2);
+  u.created_at = st.Int(3);
+  return u;
+}
+}  // namespace
+
+Result<std::vector<User>> SqliteMetaStore::ListUsers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("SELECT id, email, role, created_at FROM users ORDER BY id");
+  if (!st.ok()) return st.status();
+  std::vector<User> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.push_back(ReadUser(*st));
+  }
+  return out;
+}
+
+Result<std::optional<std::pair<User, std::string>>> SqliteMetaStore::FindUserByEmail(const std::string& email) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("SELECT id, email, role, created_at, password_hash FROM users WHERE email = ? COLLATE NOCASE");
+  if (!st.ok()) return st.status();
+  st->Bind(1, email);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<std::pair<User, std::string>>();
+  return std::optional<std::pair<User, std::string>>(std::make_pair(ReadUser(*st), st->Text(4)));
+}
+
+Result<std::optional<User>> SqliteMetaStore::GetUser(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("SELECT id, email, role, created_at FROM users WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, id);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<User>();
+  return std::optional<User>(ReadUser(*st));
+}
+
+Result<std::string> SqliteMetaStore::PasswordHash(int64_t user_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("SELECT password_hash FROM users WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, user_id);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return Status::Error("not_found", "no such user");
+  return st->Text(0);
+}
+
+Status SqliteMetaStore::SetPasswordHash(int64_t user_id, const std::string& hash) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("UPDATE users SET password_hash = ? WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, hash).Bind(2, user_id);
+  return st->Run();
+}
+
+Result<std::string> SqliteMetaStore::CreateSession(int64_t user_id, int64_t ttl_ms, std::string* csrf_token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string cookie = RandomHex(32);
+  *csrf_token = RandomHex(24);
+  int64_t now = NowMs();
+  auto st = db_.Prepare("INSERT INTO sessions(id_sha256, user_id, csrf_token, created_at, expires_at) VALUES(?,?,?,?,?)");
+  if (!st.ok()) return st.status();
+  std::string id = Sha256Hex(cookie);
+  st->Bind(1, id).Bind(2, user_id).Bind(3, *csrf_token).Bind(4, now).Bind(5, now + ttl_ms);
+  Status s = st->Run();
+  if (!s.ok()) return s;
+  // Housekeeping: expired sessions go.
+  db_.Exec("DELETE FROM sessions WHERE expires_at < " + std::to_string(now));
+  return cookie;
+}
+
+Result<std::optional<SessionInfo>> SqliteMetaStore::FindSession(const std::string& cookie_value) {
+  std::string id = Sha256Hex(cookie_value);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare(
+      "SELECT s.user_id, u.email, u.role, s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+      "WHERE s.id_sha256 = ? AND s.expires_at > ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, id).Bind(2, NowMs());
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!row.value()) return std::optional<SessionInfo>();
+  SessionInfo info;
+  info.user_id = st->Int(0);
+  info.email = st->Text(1);
+  info.role = st->Text(2);
+  info.csrf_token = st->Text(3);
+  info.expires_at = st->Int(4);
+  return std::optional<SessionInfo>(info);
+}
+
+Status SqliteMetaStore::DeleteSession(const std::string& cookie_value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("DELETE FROM sessions WHERE id_sha256 = ?");
+  if (!st.ok()) return st.status();
+  std::string id = Sha256Hex(cookie_value);
+  st->Bind(1, id);
+  return st->Run();
+}
+
+Status SqliteMetaStore::DeleteUserSessions(int64_t user_id, const std::string& keep) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("DELETE FROM sessions WHERE user_id = ? AND id_sha256 != ?");
+  if (!st.ok()) return st.status();
+  std::string id = keep.empty() ? std::string() : Sha256Hex(keep);
+  st->Bind(1, user_id).Bind(2, id);
+  return st->Run();
+}
+
+Result<std::vector<ApiTokenSummary>> SqliteMetaStore::ListApiTokens(int64_t user_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("SELECT id, name, created_at FROM api_tokens WHERE user_id = ? ORDER BY id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, user_id);
+  std::vector<ApiTokenSummary> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.push_back(ApiTokenSummary{st->Int(0), st->Text(1), st->Int(2)});
+  }
+  return out;
+}
+
+Status SqliteMetaStore::DeleteApiToken(int64_t user_id, int64_t token_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("DELETE FROM api_tokens WHERE user_id = ? AND id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, user_id).Bind(2, token_id);
+  Status s = st->Run();
+  if (s.ok() && db_.Changes() == 0) return Status::Error("not_found", "no such token");
+  return s;
+}
+
+Status SqliteMetaStore::RenameProject(int64_t id, const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("UPDATE projects SET name = ? WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, name).Bind(2, id);
+  ++local_writes_;
+  return st->Run();
+}
+
+Status SqliteMetaStore::DeleteProject(int64_t id) {
+  {
+    std::lock_guard<std::mutex> lock(issues_mu_);
+    for (const char* sql : {"DELETE FROM issue_users WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?)",
+                            "DELETE FROM issue_sessions WHERE issue_id IN (SELECT id FROM issues WHERE project_id = ?)",
+                            "DELETE FROM issues WHERE project_id = ?", "DELETE FROM filtered_counts WHERE project_id = ?"}) {
+      auto st = issues_db_.Prepare(sql);
+      if (!st.ok()) return st.status();
+      st->Bind(1, id);
+      Status s = st->Run();
+      if (!s.ok()) return s;
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("DELETE FROM projects WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, id);
+  ++local_writes_;
+  return st->Run();
+}
+
+Result<std::string> SqliteMetaStore::RotateProjectKey(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string key = RandomHex(16);
+  auto st = db_.Prepare("UPDATE projects SET public_key = ? WHERE id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, key).Bind(2, id);
+  Status s = st->Run();
+  if (!s.ok()) return s;
+  ++local_writes_;
+  return key;
+}
+
+Result<std::vector<int64_t>> SqliteMetaStore::ProjectMembers(int64_t project_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto st = db_.Prepare("SELECT user_id FROM project_members WHERE project_id = ? ORDER BY user_id");
+  if (!st.ok()) return st.status();
+  st->Bind(1, project_id);
+  std::vector<int64_t> out;
+  while (true) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!row.value()) break;
+    out.push_back(st->Int(0));
+  }
+  return out;
+}
+
+Status SqliteMetaStore::SetProjectMembers(int64_t project_id, const std::vector<int64_t>& user_ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Status s = db_.Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) return s;
+  auto del = db_.Prepare("DELETE FROM project_members WHERE project_id = ?");
+  auto ins = db_.Prepare("INSERT OR IGNORE INTO project_members(project_id, user_id) VALUES(?, ?)");
+  if (!del.ok() || !ins.ok()) {
+    db_.Exec("ROLLBACK");
+    return Status::Error("sqlite", "prepare failed");
+  }
+  del->Bind(1, project_id);
+  s = del->Run();
+  for (int64_t uid : user_ids) {
+    if (!s.ok()) break;
+    ins->Bind(1, project_id).Bind(2, uid);
+    s = ins->Run();
+  }
+  if (!s.ok()) {
+    db_.Exec("ROLLBACK");
+    return s;
+  }
+  ++local_writes_;
+  return db_.Exec("COMMIT");
+}
+
+Status SqliteMetaStore::SetIssueAssignee(int64_t project_id, int64_t issue_id, int64_t user_id) {
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare("UPDATE issues SET assignee = ? WHERE project_id = ? AND id = ?");
+  if (!st.ok()) return st.status();
+  st->Bind(1, user_id).Bind(2, project_id).Bind(3, issue_id);
+  Status s = st->Run();
+  if (s.ok() && issues_db_.Changes() == 0) return Status::Error("not_found", "no such issue");
+  return s;
 }
 
 Result<std::string> SqliteMetaStore::CreateApiToken(const std::string& name, int64_t user_id) {

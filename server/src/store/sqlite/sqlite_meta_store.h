@@ -32,6 +32,23 @@ class SqliteMetaStore : public MetaStore {
                           const std::string& role) override;
   Result<std::optional<User>> FirstAdmin() override;
   Result<bool> IsMember(int64_t user_id, int64_t project_id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<std::optional<std::pair<User, std::string>>> FindUserByEmail(const std::string& email) override;
+  Result<std::optional<User>> GetUser(int64_t id) override;
+  Result<std::string> PasswordHash(int64_t user_id) override;
+  Status SetPasswordHash(int64_t user_id, const std::string& hash) override;
+  Result<std::string> CreateSession(int64_t user_id, int64_t ttl_ms, std::string* csrf_token) override;
+  Result<std::optional<SessionInfo>> FindSession(const std::string& cookie_value) override;
+  Status DeleteSession(const std::string& cookie_value) override;
+  Status DeleteUserSessions(int64_t user_id, const std::string& keep) override;
+  Result<std::vector<ApiTokenSummary>> ListApiTokens(int64_t user_id) override;
+  Status DeleteApiToken(int64_t user_id, int64_t token_id) override;
+  Status RenameProject(int64_t id, const std::string& name) override;
+  Status DeleteProject(int64_t id) override;
+  Result<std::string> RotateProjectKey(int64_t id) override;
+  Result<std::vector<int64_t>> ProjectMembers(int64_t project_id) override;
+  Status SetProjectMembers(int64_t project_id, const std::vector<int64_t>& user_ids) override;
+  Status SetIssueAssignee(int64_t project_id, int64_t issue_id, int64_t user_id) override;
 
   Result<std::string> CreateApiToken(const std::string& name, int64_t user_id) override;
   Result<std::optional<ApiTokenInfo>> FindApiToken(const std::string& token) override;
