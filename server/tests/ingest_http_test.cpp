@@ -212,7 +212,7 @@ TEST_F(IngestHttpTest, KeepAliveAndPipelining) {
   ASSERT_TRUE(c.Connect());
   std::string pipelined = HttpClient::Build("GET", "/healthz", "") +
                           HttpClient::Build("POST", Path(pid_, key_), Batch(Custom()), {{"Content-Type", "text/plain"}}) +
-                          HttpClient::Build("GET", "/nope", "");
+                          HttpClient::Build("GET", "/api/nope", "");
   ASSERT_TRUE(c.SendRaw(pipelined));
   ClientResponse a, b, d;
   ASSERT_TRUE(c.ReadResponse(&a));

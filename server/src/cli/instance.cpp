@@ -16,6 +16,7 @@ Result<DataPaths> PrepareDataDir(const std::string& dir) {
   p.meta = dir + "/meta.db";
   p.queue = dir + "/queue.db";
   p.events = dir + "/events.db";
+  p.rollups = dir + "/rollups.db";
   return p;
 }
 

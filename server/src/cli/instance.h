@@ -12,7 +12,7 @@
 namespace vigil {
 
 struct DataPaths {
-  std::string dir, meta, queue, events;
+  std::string dir, meta, queue, events, rollups;
 };
 
 // Creates `dir` if needed and returns the paths of its files.

@@ -24,7 +24,10 @@
 #include "pipeline/filter_step.h"
 #include "pipeline/scrub_step.h"
 #include "http/static_files.h"
+#include "query/analytics_api.h"
 #include "query/auth_api.h"
+#include "rollup/rollup_step.h"
+#include "rollup/sqlite_rollup_store.h"
 #include "query/projects_api.h"
 #include "ua/user_agent.h"
 #include "ua/user_agent_cache.h"
@@ -263,6 +266,12 @@ int ServeCommand(const std::vector<std::string>& args) {
     return 1;
   }
 
+  auto rollups = SqliteRollupStore::Open(paths->rollups);
+  if (!rollups.ok()) {
+    LogError("cannot open rollup store", {{"error", rollups.status().ToString()}});
+    return 1;
+  }
+
   ProjectCache projects(meta->get());
   TokenBucketLimiter limiter(
       [rate, burst, &projects](int64_t pid) {
@@ -333,7 +342,9 @@ int ServeCommand(const std::vector<std::string>& args) {
   auth_opt.secure_cookies = public_url.rfind("https://", 0) == 0;
   AuthApi auth_api(meta->get(), auth_opt);
   StaticFiles dashboard(FindDashboardDir(flags.Get("dashboard-dir")));
-  Processor processor(queue->get(), events->get(), {&enrich, &filter, &scrub, &grouping},
+  RollupStep rollup_step(rollups->get());  // last: counts enriched, filtered, grouped events
+  AnalyticsApi analytics_api(meta->get(), events->get(), rollups->get());
+  Processor processor(queue->get(), events->get(), {&enrich, &filter, &scrub, &grouping, &rollup_step},
                       ProcessorMetrics{&processed, &corrupt, &lag});
 
   Router router;
@@ -342,6 +353,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   issues_api.Register(&router);
   projects_api.Register(&router);
   auth_api.Register(&router);
+  analytics_api.Register(&router);
   router.SetFallback([&dashboard](const HttpRequest& q, const RouteParams&, Responder r) { dashboard.Handle(q, std::move(r)); });
   router.Add("GET", "/healthz", [](const HttpRequest&, const RouteParams&, Responder respond) {
     respond(JsonOk(200, "{\"status\":\"ok\"}"));
@@ -403,6 +415,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   server.Run();
   signal_thread.join();
   processor.Stop(std::chrono::seconds(drain));
+  if (Status rs = rollup_step.Flush(); !rs.ok()) LogError("rollup flush at shutdown failed", {{"error", rs.ToString()}});
   (*queue)->Close();
   LogInfo("stopped", {{"events_accepted", static_cast<int64_t>(accepted.Get())},
                       {"queue_depth", (*queue)->Depth()}});

@@ -31,6 +31,8 @@ void WriteIssueJson(JsonWriter& w, const Issue& i) {
   w.Key("ignore_until");
   i.ignore_until_ts ? w.Int(i.ignore_until_ts) : w.Null();
   w.Field("regressed", i.regressed);
+  w.Key("assignee");
+  i.assignee ? w.Int(i.assignee) : w.Null();
   w.Key("regressed_at");
   i.regressed_at ? w.Int(i.regressed_at) : w.Null();
   w.EndObject();
@@ -106,7 +108,21 @@ void IssuesApi::Update(const HttpRequest& req, const RouteParams& params, Respon
   }
   IssueStatusChange c;
   std::string_view sv;
-  if (root["status"].get(sv)) return respond(JsonError(400, "invalid_field", "status is required"));
+  simdjson::dom::element assignee;
+  if (root["assignee"].get(assignee) == simdjson::SUCCESS) {
+    int64_t uid = 0;
+    if (!assignee.is_null() && (assignee.get(uid) || uid <= 0)) {
+      return respond(JsonError(400, "invalid_field", "assignee must be a user id or null"));
+    }
+    if (uid) {
+      auto u = meta_->GetUser(uid);
+      if (!u.ok() || !u.value()) return respond(JsonError(400, "invalid_field", "no user " + std::to_string(uid)));
+    }
+    Status st = meta_->SetIssueAssignee(pid, iid, uid);
+    if (!st.ok()) return respond(JsonError(st.code() == "not_found" ? 404 : 500, st.code(), st.detail()));
+    if (root["status"].get(sv)) return Get(req, params, std::move(respond));
+  }
+  if (root["status"].get(sv)) return respond(JsonError(400, "invalid_field", "status or assignee is required"));
   c.status = std::string(sv);
   if (root["release"].get(sv) == simdjson::SUCCESS) c.release = std::string(sv);
   int64_t n;

@@ -192,7 +192,7 @@ struct RollupStep::Impl {
     int64_t since = now - last_flush_ms;
     bool over = pending.size() > opt.max_pending_rows && (!last_flush_failed || since >= 1000);
     if (!force && !over && since < opt.flush_interval_ms) return;
-    Status st = FlushLocked(now, force || over);
+    Status st = FlushLocked(now, force || over || opt.write_partial_minutes);
     if (!st.ok()) {
       LogError("rollup flush failed; will retry",
                {{"error", st.ToString()}, {"pending_rows", static_cast<int64_t>(pending.size())}});

@@ -32,7 +32,10 @@
 namespace vigil {
 
 struct RollupOptions {
-  int64_t flush_interval_ms = 10000;
+  int64_t flush_interval_ms = 5000;
+  // Also write minutes still receiving events at each interval (the store merges repeated writes
+  // of a minute), so dashboards lag by at most one interval. false: write a minute once complete.
+  bool write_partial_minutes = true;
   size_t max_pending_rows = 50000;
   size_t max_paths_per_minute = 500;  // per project and minute
   size_t max_names_per_minute = 200;  // per project, minute and event type

@@ -42,6 +42,8 @@ CREATE UNIQUE INDEX events_by_event_id ON events(project_id, event_id);
 CREATE INDEX events_by_ts ON events(project_id, ts);
 CREATE INDEX events_by_type_ts ON events(project_id, type, ts);
 )sql",
+      // 2: an issue's events (errors only: a partial index costs nothing for other types).
+      "CREATE INDEX events_by_issue ON events(project_id, issue_id, ts) WHERE issue_id IS NOT NULL;",
   };
   return kMigrations;
 }
@@ -128,12 +130,25 @@ Status SqliteEventStore::DeleteProject(int64_t project_id) {
   return st->Run();
 }
 
-Result<std::vector<Event>> SqliteEventStore::Query(const EventQuery& q) {
+Status SqliteEventStore::Scan(const EventQuery& q, const std::function<bool(const Event&)>& fn) {
   std::string sql = std::string("SELECT ") + kColumns + " FROM events WHERE project_id = ?1";
   if (q.type) sql += " AND type = ?2";
   if (q.since) sql += " AND ts >= ?3";
   if (q.until) sql += " AND ts < ?4";
-  sql += " ORDER BY ts DESC, seq DESC LIMIT ?5";
+  // Equality filters bind from ?6 on, in this order.
+  const std::pair<const char*, const std::string*> text_filters[] = {
+      {"name", &q.name},       {"uid", &q.uid},         {"sid", &q.sid},         {"release", &q.release},
+      {"environment", &q.environment}, {"browser", &q.browser}, {"os", &q.os}, {"device", &q.device},
+      {"country", &q.country}, {"path", &q.path}};
+  int param = 6;
+  std::vector<std::pair<int, const std::string*>> binds;
+  for (const auto& [col, val] : text_filters) {
+    if (val->empty()) continue;
+    sql += std::string(" AND ") + col + " = ?" + std::to_string(param);
+    binds.emplace_back(param++, val);
+  }
+  if (q.issue_id) sql += " AND issue_id = ?" + std::to_string(param);
+  sql += q.oldest_first ? " ORDER BY ts ASC, seq ASC LIMIT ?5" : " ORDER BY ts DESC, seq DESC LIMIT ?5";
   std::lock_guard<std::mutex> lock(read_mu_);
   auto st = read_db_.Prepare(sql);
   if (!st.ok()) return st.status();
@@ -143,21 +158,22 @@ Result<std::vector<Event>> SqliteEventStore::Query(const EventQuery& q) {
   if (q.since) s.Bind(3, *q.since);
   if (q.until) s.Bind(4, *q.until);
   s.Bind(5, int64_t{q.limit});
-  std::vector<Event> out;
+  for (const auto& [i, v] : binds) s.Bind(i, std::string_view(*v));
+  if (q.issue_id) s.Bind(param, q.issue_id);
+  Event e;
   while (true) {
     auto row = s.Step();
     if (!row.ok()) return row.status();
     if (!row.value()) break;
-    Event e;
     e.project_id = s.Int(0);
     e.event_id = s.Text(1);
     e.ts = s.Int(2);
     e.received_at = s.Int(3);
     ParseEventType(s.TextView(4), &e.type);
     e.name = s.Text(5);
-    if (!s.IsNull(6)) e.value = s.Double(6);
-    if (!s.IsNull(7)) e.duration = s.Double(7);
-    if (!s.IsNull(8)) e.status = static_cast<int>(s.Int(8));
+    e.value = s.IsNull(6) ? std::nullopt : std::optional<double>(s.Double(6));
+    e.duration = s.IsNull(7) ? std::nullopt : std::optional<double>(s.Double(7));
+    e.status = s.IsNull(8) ? std::nullopt : std::optional<int>(static_cast<int>(s.Int(8)));
     e.uid = s.Text(9);
     e.sid = s.Text(10);
     e.release = s.Text(11);
@@ -178,8 +194,18 @@ Result<std::vector<Event>> SqliteEventStore::Query(const EventQuery& q) {
     e.level = s.Text(26);
     e.message = s.Text(27);
     e.data = s.Text(28);
-    out.push_back(std::move(e));
+    if (!fn(e)) break;
   }
+  return Status::Ok();
+}
+
+Result<std::vector<Event>> SqliteEventStore::Query(const EventQuery& q) {
+  std::vector<Event> out;
+  Status s = Scan(q, [&](const Event& e) {
+    out.push_back(e);
+    return true;
+  });
+  if (!s.ok()) return s;
   return out;
 }
 

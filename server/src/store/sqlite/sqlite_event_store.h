@@ -19,6 +19,7 @@ class SqliteEventStore : public EventStore {
   Result<size_t> Insert(const std::vector<Event>& events) override;
   Result<std::vector<Event>> Query(const EventQuery& q) override;
   Status DeleteProject(int64_t project_id) override;
+  Status Scan(const EventQuery& q, const std::function<bool(const Event&)>& fn) override;
 
  private:
   SqliteEventStore() = default;

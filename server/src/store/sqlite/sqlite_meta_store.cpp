@@ -333,7 +333,8 @@ Result<int64_t> SqliteMetaStore::EnsureIssue(const IssueObservation& o) {
 Result<std::vector<Issue>> SqliteMetaStore::ListIssues(const IssueQuery& q) {
   std::string order = q.sort == "count" ? "count DESC" : q.sort == "users" ? "users DESC"
                       : q.sort == "first_seen" ? "first_seen DESC" : "last_seen DESC";
-  std::string sql = std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ?1";
+  // count > 0: an issue created by the grouping step shows once its first events are recorded.
+  std::string sql = std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ?1 AND count > 0";
   if (!q.status.empty()) sql += " AND status = ?2";
   if (!q.search.empty()) sql += " AND (instr(lower(title), lower(?3)) > 0 OR instr(lower(culprit), lower(?3)) > 0)";
   if (q.seen_since) sql += " AND last_seen >= ?4";

@@ -1,0 +1,647 @@
+#include "query/analytics_api.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "common/clock.h"
+#include "common/json_writer.h"
+#include "grouping/fingerprint.h"
+#include "query/api_common.h"
+#include "rollup/quantile_sketch.h"
+
+namespace vigil {
+namespace {
+
+// At most this many raw events are read by one scan-based endpoint (newest first).
+constexpr int kScanLimit = 200000;
+
+struct Range {
+  int64_t from = 0, to = 0, interval = 0;
+};
+
+struct Filters {
+  std::map<std::string, std::string> values;  // release, environment, browser, os, device, country, path
+};
+
+bool ParseRange(const HttpRequest& req, Range* r, Responder& respond) {
+  int64_t now = NowMs();
+  r->to = now;
+  r->from = now - 24 * 3600 * 1000LL;
+  for (const char* k : {"from", "to", "interval"}) {
+    std::string v = req.QueryParam(k);
+    if (v.empty()) continue;
+    int64_t n;
+    if (!ParseInt64(v, &n) || n < 0) {
+      respond(JsonError(400, "invalid_parameter", std::string(k) + " must be a non-negative integer (ms)"));
+      return false;
+    }
+    if (std::string_view(k) == "from") r->from = n;
+    else if (std::string_view(k) == "to") r->to = n;
+    else r->interval = n;
+  }
+  if (r->to <= r->from) {
+    respond(JsonError(400, "invalid_parameter", "to must be after from"));
+    return false;
+  }
+  int64_t span = r->to - r->from;
+  if (r->interval == 0) {
+    r->interval = span <= 6 * 3600000LL ? 60000 : span <= 24 * 3600000LL ? 300000 : span <= 7 * 86400000LL ? 3600000 : 86400000;
+  }
+  r->interval = std::max<int64_t>(60000, r->interval / 60000 * 60000);
+  if (span / r->interval > 2000) r->interval = (span / 2000 / 60000 + 1) * 60000;
+  return true;
+}
+
+Filters ParseFilters(const HttpRequest& req) {
+  Filters f;
+  for (const char* k : {"release", "environment", "browser", "os", "device", "country", "path"}) {
+    std::string v = req.QueryParam(k);
+    if (!v.empty()) f.values[k] = v;
+  }
+  return f;
+}
+
+void ApplyFilters(const Filters& f, EventQuery* q) {
+  for (const auto& [k, v] : f.values) {
+    if (k == "release") q->release = v;
+    else if (k == "environment") q->environment = v;
+    else if (k == "browser") q->browser = v;
+    else if (k == "os") q->os = v;
+    else if (k == "device") q->device = v;
+    else if (k == "country") q->country = v;
+    else if (k == "path") q->path = v;
+  }
+}
+
+// Rollup query with the request's filters (device is not a rollup dimension: rejected).
+bool BuildRollupQuery(int64_t pid, const Range& r, const Filters& f, RollupQuery* q, Responder& respond) {
+  q->project_id = pid;
+  q->from_minute = r.from / 60000;
+  q->to_minute = (r.to + 59999) / 60000;
+  for (const auto& [k, v] : f.values) {
+    RollupDim d;
+    if (!ParseRollupDim(k, &d)) {
+      respond(JsonError(400, "invalid_parameter", "the " + k + " filter is not available here (rollups); use the events API"));
+      return false;
+    }
+    q->filters.push_back(RollupFilter{d, {v}});
+  }
+  return true;
+}
+
+void Num(JsonWriter& w, std::string_view k, double v) {
+  w.Key(k);
+  std::isfinite(v) ? w.Double(std::round(v * 1000) / 1000) : w.Null();
+}
+
+struct Totals {
+  double pageviews = 0, users = 0, sessions = 0, errors = 0, error_sessions = 0;
+  std::map<std::string, RollupResultRow> vitals;
+};
+
+Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
+  RollupQuery all = base;
+  auto r = store->Query(all);
+  if (!r.ok()) return r.status();
+  if (!r->rows.empty()) {
+    t->users = r->rows[0].users;
+    t->sessions = r->rows[0].sessions;
+  }
+  RollupQuery by_type = base;
+  by_type.group_by = {RollupDim::kType};
+  r = store->Query(by_type);
+  if (!r.ok()) return r.status();
+  for (const auto& row : r->rows) {
+    if (row.group[0] == "pageview") t->pageviews = static_cast<double>(row.count);
+    if (row.group[0] == "error") {
+      t->errors = static_cast<double>(row.count);
+      t->error_sessions = row.sessions;
+    }
+  }
+  RollupQuery vitals = base;
+  vitals.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
+  vitals.group_by = {RollupDim::kName};
+  r = store->Query(vitals);
+  if (!r.ok()) return r.status();
+  for (auto& row : r->rows) t->vitals[row.group[0]] = std::move(row);
+  return Status::Ok();
+}
+
+void WriteTotals(JsonWriter& w, const Totals& t) {
+  w.Field("pageviews", static_cast<int64_t>(t.pageviews))
+      .Field("users", static_cast<int64_t>(std::llround(t.users)))
+      .Field("sessions", static_cast<int64_t>(std::llround(t.sessions)))
+      .Field("errors", static_cast<int64_t>(t.errors));
+  Num(w, "error_rate", t.pageviews > 0 ? t.errors / t.pageviews : NAN);
+  Num(w, "crash_free_sessions", t.sessions > 0 ? std::clamp(1.0 - t.error_sessions / t.sessions, 0.0, 1.0) : NAN);
+}
+
+const char* kWebVitals[] = {"LCP", "INP", "CLS", "FCP", "TTFB", "FP", "TBT"};
+
+void SendJson(Responder& respond, std::string body) { respond(JsonOk(200, std::move(body))); }
+
+std::string StrAt(simdjson::dom::element root, const char* key) {
+  std::string_view v;
+  if (root[key].get(v) == simdjson::SUCCESS) return std::string(v);
+  return {};
+}
+
+double NumAt(simdjson::dom::element root, const char* key) {
+  double d;
+  if (root[key].get(d) == simdjson::SUCCESS) return d;
+  int64_t i;
+  if (root[key].get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+  return NAN;
+}
+
+}  // namespace
+
+std::string AnalyticsApi::Rating(const std::string& m, double p) {
+  struct T {
+    const char* name;
+    double good, poor;
+  } static const kThresholds[] = {{"LCP", 2500, 4000}, {"INP", 200, 500}, {"CLS", 0.1, 0.25}, {"FCP", 1800, 3000},
+                                  {"TTFB", 800, 1800}, {"FP", 1800, 3000}, {"TBT", 200, 600}};
+  if (!std::isfinite(p)) return "";
+  for (const auto& t : kThresholds) {
+    if (m == t.name) return p <= t.good ? "good" : p <= t.poor ? "needs-improvement" : "poor";
+  }
+  return "";
+}
+
+void AnalyticsApi::Register(Router* router) {
+  auto add = [&](const char* path, auto fn) {
+    router->Add("GET", std::string("/api/v1/projects/:project") + path,
+                [this, fn](const HttpRequest& req, const RouteParams& params, Responder respond) {
+                  int64_t pid = 0;
+                  if (!AuthorizeProject(req, params, meta_, respond, &pid)) return;
+                  Range range;
+                  if (!ParseRange(req, &range, respond)) return;
+                  fn(req, params, pid, range, ParseFilters(req), respond);
+                });
+  };
+
+  add("/overview", [this](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RollupQuery base;
+    if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
+    Totals now, prev;
+    Status s = LoadTotals(rollups_, base, &now);
+    Range pr{r.from - (r.to - r.from), r.from, r.interval};
+    RollupQuery prev_q;
+    BuildRollupQuery(pid, pr, f, &prev_q, respond);
+    if (s.ok()) s = LoadTotals(rollups_, prev_q, &prev);
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    RollupQuery series = base;
+    series.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "error"}});
+    series.group_by = {RollupDim::kType};
+    series.bucket_minutes = r.interval / 60000;
+    auto sr = rollups_->Query(series);
+    if (!sr.ok()) return respond(JsonError(500, "internal", sr.status().detail()));
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject();
+    w.Key("range").BeginObject().Field("from", r.from).Field("to", r.to).Field("interval", r.interval).EndObject();
+    WriteTotals(w, now);
+    w.Key("vitals").BeginObject();
+    for (const char* v : kWebVitals) {
+      auto it = now.vitals.find(v);
+      if (it == now.vitals.end()) continue;
+      w.Key(v).BeginObject();
+      Num(w, "p75", it->second.p75);
+      w.Field("rating", Rating(v, it->second.p75)).Field("count", static_cast<int64_t>(it->second.count));
+      auto pv = prev.vitals.find(v);
+      Num(w, "previous_p75", pv == prev.vitals.end() ? NAN : pv->second.p75);
+      w.EndObject();
+    }
+    w.EndObject();
+    w.Key("previous").BeginObject();
+    WriteTotals(w, prev);
+    w.EndObject();
+    w.Key("series").BeginObject();
+    for (const char* type : {"pageview", "error"}) {
+      w.Key(std::string(type) + "s").BeginArray();
+      for (const auto& row : sr->rows) {
+        if (row.group[0] != type) continue;
+        w.BeginArray().Int(row.bucket_start * 60000).Int(static_cast<int64_t>(row.count)).EndArray();
+      }
+      w.EndArray();
+    }
+    w.EndObject().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/performance", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    std::string metric = req.QueryParam("metric");
+    if (metric.empty()) metric = "LCP";
+    RollupQuery base;
+    if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
+    base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
+    base.filters.push_back(RollupFilter{RollupDim::kName, {metric}});
+    auto total = rollups_->Query(base);
+    RollupQuery series = base;
+    series.bucket_minutes = r.interval / 60000;
+    auto sr = rollups_->Query(series);
+    if (!total.ok() || !sr.ok()) return respond(JsonError(500, "internal", "rollup query failed"));
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Field("metric", metric);
+    const RollupResultRow* t = total->rows.empty() ? nullptr : &total->rows[0];
+    w.Field("count", static_cast<int64_t>(t ? t->count : 0));
+    w.Key("percentiles").BeginObject();
+    Num(w, "p50", t ? t->p50 : NAN);
+    Num(w, "p75", t ? t->p75 : NAN);
+    Num(w, "p90", t ? t->p90 : NAN);
+    Num(w, "p95", t ? t->p95 : NAN);
+    Num(w, "p99", t ? t->p99 : NAN);
+    w.EndObject().Field("rating", t ? Rating(metric, t->p75) : "");
+    w.Key("series").BeginArray();
+    for (const auto& row : sr->rows) {
+      w.BeginArray().Int(row.bucket_start * 60000);
+      for (double v : {row.p50, row.p75, row.p90, row.p95, row.p99}) std::isfinite(v) ? w.Double(v) : w.Null();
+      w.Int(static_cast<int64_t>(row.count)).EndArray();
+    }
+    w.EndArray();
+    w.Key("histogram").BeginArray();
+    if (t && t->count > 0) {
+      auto edges = t->values.SuggestEdges(20);
+      auto counts = t->values.Histogram(edges);
+      for (size_t i = 0; i + 1 < edges.size() && i < counts.size(); ++i) {
+        w.BeginObject();
+        Num(w, "from", edges[i]);
+        Num(w, "to", edges[i + 1]);
+        w.Field("count", static_cast<int64_t>(counts[i])).EndObject();
+      }
+    }
+    w.EndArray();
+    for (auto [key, dim, label] : {std::tuple{"by_page", RollupDim::kPath, "path"},
+                                   std::tuple{"by_browser", RollupDim::kBrowser, "browser"},
+                                   std::tuple{"by_country", RollupDim::kCountry, "country"}}) {
+      RollupQuery g = base;
+      g.group_by = {dim};
+      auto gr = rollups_->Query(g);
+      w.Key(key).BeginArray();
+      if (gr.ok()) {
+        std::sort(gr->rows.begin(), gr->rows.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
+        for (size_t i = 0; i < gr->rows.size() && i < 50; ++i) {
+          const auto& row = gr->rows[i];
+          w.BeginObject().Field(label, row.group[0]).Field("count", static_cast<int64_t>(row.count));
+          Num(w, "p75", row.p75);
+          w.EndObject();
+        }
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  // Raw-event scans.
+  auto scan = [this](int64_t pid, const Range& r, const Filters& f, std::optional<EventType> type, const std::string& name,
+                     const std::function<bool(const Event&)>& fn) {
+    EventQuery q;
+    q.project_id = pid;
+    q.since = r.from;
+    q.until = r.to;
+    q.type = type;
+    q.name = name;
+    q.limit = kScanLimit;
+    ApplyFilters(f, &q);
+    return events_->Scan(q, fn);
+  };
+
+  add("/performance/navigation", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    const char* keys[] = {"dns", "tcp", "tls", "request", "response", "domReady", "load", "ttfb"};
+    std::map<std::string, QuantileSketch> sk;
+    simdjson::dom::parser parser;
+    int64_t n = 0;
+    Status s = scan(pid, r, f, EventType::kVital, "navigation", [&](const Event& e) {
+      simdjson::dom::element root, timing;
+      if (parser.parse(e.data).get(root) || root["timing"].get(timing)) return true;
+      ++n;
+      for (const char* k : keys) {
+        double v = NumAt(timing, k);
+        if (std::isfinite(v) && v >= 0) sk[k].Add(v);
+      }
+      return true;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Field("count", n);
+    for (const char* k : keys) Num(w, std::string_view(k) == "domReady" ? "dom_ready" : k, sk[k].Count() ? sk[k].Quantile(0.5) : NAN);
+    w.EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/performance/resources", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    struct Agg {
+      std::string type;
+      int64_t count = 0, failed = 0;
+      QuantileSketch d;
+    };
+    std::map<std::string, Agg> by_url;
+    simdjson::dom::parser parser;
+    Status s = scan(pid, r, f, EventType::kResource, "", [&](const Event& e) {
+      Agg& a = by_url[e.url];
+      a.type = e.name;
+      a.count++;
+      if (e.duration) a.d.Add(*e.duration);
+      simdjson::dom::element root;
+      bool failed = false;
+      if (!parser.parse(e.data).get(root)) root["failed"].get(failed);
+      a.failed += failed ? 1 : 0;
+      return by_url.size() < 20000;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::vector<std::pair<std::string, Agg*>> list;
+    for (auto& [u, a] : by_url) list.emplace_back(u, &a);
+    std::sort(list.begin(), list.end(), [](auto& a, auto& b) {
+      double pa = a.second->d.Count() ? a.second->d.Quantile(0.75) : 0, pb = b.second->d.Count() ? b.second->d.Quantile(0.75) : 0;
+      return pa > pb;
+    });
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("slowest").BeginArray();
+    for (size_t i = 0; i < list.size() && i < 50; ++i) {
+      const Agg& a = *list[i].second;
+      w.BeginObject().Field("url", list[i].first).Field("type", a.type).Field("count", a.count);
+      Num(w, "p75", a.d.Count() ? a.d.Quantile(0.75) : NAN);
+      w.Field("failed", a.failed).EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/performance/long-tasks", [this](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RollupQuery base;
+    if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
+    base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
+    RollupQuery tasks = base;
+    tasks.filters.push_back(RollupFilter{RollupDim::kName, {"longtask"}});
+    tasks.bucket_minutes = r.interval / 60000;
+    RollupQuery tbt = base;
+    tbt.filters.push_back(RollupFilter{RollupDim::kName, {"TBT"}});
+    auto tr = rollups_->Query(tasks);
+    auto br = rollups_->Query(tbt);
+    if (!tr.ok() || !br.ok()) return respond(JsonError(500, "internal", "rollup query failed"));
+    int64_t count = 0;
+    for (const auto& row : tr->rows) count += static_cast<int64_t>(row.count);
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Field("count", count).Key("tbt").BeginObject();
+    Num(w, "p75", br->rows.empty() ? NAN : br->rows[0].p75);
+    w.Field("count", static_cast<int64_t>(br->rows.empty() ? 0 : br->rows[0].count)).EndObject();
+    w.Key("series").BeginArray();
+    for (const auto& row : tr->rows) w.BeginArray().Int(row.bucket_start * 60000).Int(static_cast<int64_t>(row.count)).EndArray();
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/issues/:issue/events", [this](const HttpRequest& req, const RouteParams& params, int64_t pid, const Range&, const Filters&, Responder& respond) {
+    EventQuery q;
+    q.project_id = pid;
+    if (!ParseInt64(std::string(params.Get("issue")), &q.issue_id)) return respond(JsonError(404, "not_found", "no such issue"));
+    q.limit = 20;
+    std::string l = req.QueryParam("limit");
+    int64_t n;
+    if (!l.empty() && ParseInt64(l, &n)) q.limit = static_cast<int>(std::clamp<int64_t>(n, 1, 200));
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("events").BeginArray();
+    Status s = events_->Scan(q, [&](const Event& e) {
+      WriteEventJson(w, e);
+      return true;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/issues/:issue/tags", [this](const HttpRequest&, const RouteParams& params, int64_t pid, const Range&, const Filters&, Responder& respond) {
+    EventQuery q;
+    q.project_id = pid;
+    if (!ParseInt64(std::string(params.Get("issue")), &q.issue_id)) return respond(JsonError(404, "not_found", "no such issue"));
+    q.limit = 10000;
+    std::map<std::string, std::map<std::string, int64_t>> tags;
+    Status s = events_->Scan(q, [&](const Event& e) {
+      tags["browser"][e.browser.empty() ? "(unknown)" : e.browser + (e.browser_version.empty() ? "" : " " + e.browser_version.substr(0, e.browser_version.find('.')))]++;
+      tags["os"][e.os.empty() ? "(unknown)" : e.os]++;
+      tags["release"][e.release.empty() ? "(none)" : e.release]++;
+      tags["country"][e.country.empty() ? "(unknown)" : e.country]++;
+      tags["path"][e.path.empty() ? "/" : e.path]++;
+      tags["environment"][e.environment.empty() ? "(none)" : e.environment]++;
+      return true;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject();
+    for (const char* k : {"browser", "os", "release", "country", "path", "environment"}) {
+      std::vector<std::pair<std::string, int64_t>> v(tags[k].begin(), tags[k].end());
+      std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
+      w.Key(k).BeginArray();
+      for (size_t i = 0; i < v.size() && i < 20; ++i) w.BeginObject().Field("value", v[i].first).Field("count", v[i].second).EndObject();
+      w.EndArray();
+    }
+    w.EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/behaviour/pages", [this, scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RollupQuery views;
+    if (!BuildRollupQuery(pid, r, f, &views, respond)) return;
+    views.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "route"}});
+    views.group_by = {RollupDim::kPath};
+    auto vr = rollups_->Query(views);
+    if (!vr.ok()) return respond(JsonError(500, "internal", vr.status().detail()));
+    // Dwell: route events carry the time spent on the route they leave (`duration`).
+    std::map<std::string, QuantileSketch> dwell;
+    scan(pid, r, f, EventType::kRoute, "", [&](const Event& e) {
+      // The event's url is the route entered; `from` is the route left, which the dwell belongs to.
+      if (e.duration) dwell[UrlPath(e.referrer.empty() ? e.url : e.referrer)].Add(*e.duration);
+      return true;
+    });
+    std::sort(vr->rows.begin(), vr->rows.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("pages").BeginArray();
+    for (size_t i = 0; i < vr->rows.size() && i < 100; ++i) {
+      const auto& row = vr->rows[i];
+      w.BeginObject().Field("path", row.group[0]).Field("views", static_cast<int64_t>(row.count))
+          .Field("users", static_cast<int64_t>(std::llround(row.users)));
+      auto d = dwell.find(row.group[0]);
+      Num(w, "median_dwell_ms", d != dwell.end() && d->second.Count() ? d->second.Quantile(0.5) : NAN);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/behaviour/flows", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    std::map<std::pair<std::string, std::string>, int64_t> flows;
+    simdjson::dom::parser parser;
+    Status s = scan(pid, r, f, EventType::kRoute, "", [&](const Event& e) {
+      simdjson::dom::element root;
+      if (parser.parse(e.data).get(root)) return true;
+      bool exit = false;
+      root["exit"].get(exit);
+      std::string from = StrAt(root, "from");
+      flows[{from.empty() ? "(entry)" : UrlPath(from), exit ? "(exit)" : e.path}]++;
+      return true;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> v(flows.begin(), flows.end());
+    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("flows").BeginArray();
+    for (size_t i = 0; i < v.size() && i < 100; ++i) {
+      w.BeginObject().Field("from", v[i].first.first).Field("to", v[i].first.second).Field("count", v[i].second).EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/behaviour/clicks", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    std::map<std::pair<std::string, std::string>, int64_t> clicks;
+    simdjson::dom::parser parser;
+    Status s = scan(pid, r, f, EventType::kClick, "", [&](const Event& e) {
+      simdjson::dom::element root;
+      std::string text;
+      if (!parser.parse(e.data).get(root)) text = StrAt(root, "text");
+      clicks[{e.name, text}]++;
+      return clicks.size() < 50000;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> v(clicks.begin(), clicks.end());
+    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("clicks").BeginArray();
+    for (size_t i = 0; i < v.size() && i < 100; ++i) {
+      w.BeginObject().Field("selector", v[i].first.first).Field("text", v[i].first.second).Field("count", v[i].second).EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/behaviour/custom", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    struct Agg {
+      int64_t count = 0;
+      std::set<std::string> users;
+      std::map<std::string, std::map<std::string, int64_t>> props;
+    };
+    std::map<std::string, Agg> by_name;
+    simdjson::dom::parser parser;
+    Status s = scan(pid, r, f, EventType::kCustom, "", [&](const Event& e) {
+      Agg& a = by_name[e.name];
+      a.count++;
+      if (!e.uid.empty() && a.users.size() < 100000) a.users.insert(e.uid);
+      simdjson::dom::element root;
+      simdjson::dom::object props;
+      if (!parser.parse(e.data).get(root) && !root["props"].get(props)) {
+        for (auto [k, v] : props) {
+          auto& values = a.props[std::string(k)];
+          if (values.size() >= 50) continue;
+          std::string_view sv;
+          values[v.get(sv) == simdjson::SUCCESS ? std::string(sv) : simdjson::minify(v)]++;
+        }
+      }
+      return by_name.size() < 5000;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::vector<std::pair<std::string, Agg*>> v;
+    for (auto& [n, a] : by_name) v.emplace_back(n, &a);
+    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second->count > b.second->count; });
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("events").BeginArray();
+    for (size_t i = 0; i < v.size() && i < 100; ++i) {
+      const Agg& a = *v[i].second;
+      w.BeginObject().Field("name", v[i].first).Field("count", a.count).Field("users", static_cast<int64_t>(a.users.size()));
+      w.Key("props").BeginObject();
+      for (const auto& [k, values] : a.props) {
+        std::vector<std::pair<std::string, int64_t>> vals(values.begin(), values.end());
+        std::sort(vals.begin(), vals.end(), [](auto& x, auto& y) { return x.second > y.second; });
+        w.Key(k).BeginArray();
+        for (size_t j = 0; j < vals.size() && j < 10; ++j) w.BeginObject().Field("value", vals[j].first).Field("count", vals[j].second).EndObject();
+        w.EndArray();
+      }
+      w.EndObject().EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/behaviour/timeline", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters&, Responder& respond) {
+    EventQuery q;
+    q.project_id = pid;
+    q.uid = req.QueryParam("uid");
+    q.sid = req.QueryParam("sid");
+    if (q.uid.empty() && q.sid.empty()) return respond(JsonError(400, "invalid_parameter", "give uid or sid"));
+    if (!req.QueryParam("from").empty()) q.since = r.from;
+    if (!req.QueryParam("to").empty()) q.until = r.to;
+    q.oldest_first = true;
+    q.limit = 500;
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("events").BeginArray();
+    Status s = events_->Scan(q, [&](const Event& e) {
+      WriteEventJson(w, e);
+      return true;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+
+  add("/api-health", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    struct Agg {
+      int64_t count = 0, errors = 0;
+      QuantileSketch d;
+      std::map<int, int64_t> statuses;
+    };
+    std::map<std::pair<std::string, std::string>, Agg> eps;
+    Status s = scan(pid, r, f, EventType::kHttp, "", [&](const Event& e) {
+      std::string host;
+      size_t sch = e.url.find("://");
+      if (sch != std::string::npos) host = e.url.substr(sch + 3, e.url.find_first_of("/?#", sch + 3) - sch - 3);
+      Agg& a = eps[{e.name.empty() ? "GET" : e.name, host + NormalizeUrlPattern(e.url)}];
+      a.count++;
+      int st = e.status.value_or(0);
+      if (st == 0 || st >= 400) a.errors++;
+      a.statuses[st]++;
+      if (e.duration) a.d.Add(*e.duration);
+      return eps.size() < 20000;
+    });
+    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::vector<std::pair<std::pair<std::string, std::string>, Agg*>> v;
+    for (auto& [k, a] : eps) v.emplace_back(k, &a);
+    std::sort(v.begin(), v.end(), [](auto& a, auto& b) {
+      double ra = double(a.second->errors) / a.second->count, rb = double(b.second->errors) / b.second->count;
+      return ra != rb ? ra > rb : a.second->count > b.second->count;
+    });
+    std::string body;
+    JsonWriter w(&body);
+    w.BeginObject().Key("endpoints").BeginArray();
+    for (size_t i = 0; i < v.size() && i < 200; ++i) {
+      const Agg& a = *v[i].second;
+      w.BeginObject().Field("method", v[i].first.first).Field("pattern", v[i].first.second).Field("count", a.count);
+      Num(w, "error_rate", double(a.errors) / a.count);
+      Num(w, "p75", a.d.Count() ? a.d.Quantile(0.75) : NAN);
+      Num(w, "p95", a.d.Count() ? a.d.Quantile(0.95) : NAN);
+      w.Key("statuses").BeginObject();
+      for (const auto& [st, n] : a.statuses) w.Field(std::to_string(st), n);
+      w.EndObject().EndObject();
+    }
+    w.EndArray().EndObject();
+    SendJson(respond, std::move(body));
+  });
+}
+
+}  // namespace vigil
