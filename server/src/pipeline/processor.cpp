@@ -65,6 +65,8 @@ void Processor::Loop() {
       continue;
     }
     if (records.empty()) {
+      // Idle: let steps with timed work (rollups write every few seconds) do it now.
+      for (PipelineStep* step : steps_) step->FinishCycle();
       if (stopping) break;
       continue;
     }

@@ -23,7 +23,8 @@ class PipelineStep {
   virtual void Process(NormalizedBatch* batch) = 0;
   // Called once per processor cycle, after Process() ran on every batch of the cycle and before the
   // events are stored: steps that write to a store accumulate in Process() and write here, so a
-  // busy cycle of hundreds of batches costs one transaction instead of one per batch.
+  // busy cycle of hundreds of batches costs one transaction instead of one per batch. Also called
+  // when the queue is idle (about every 200 ms), for work due on a timer.
   virtual void FinishCycle() {}
 };
 
