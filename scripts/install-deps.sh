@@ -34,7 +34,7 @@ fi
 # npm workspaces (SDK, dashboard, e2e): install only when the lock file changed since the last install.
 if [ -f package.json ]; then
   stamp=node_modules/.vigil-install-stamp
-  sum=$(cat package.json package-lock.json sdk/packages/*/package.json dashboard/package.json e2e/package.json 2>/dev/null | sha1sum | cut -d' ' -f1)
+  sum=$( (cat package.json package-lock.json sdk/packages/*/package.json dashboard/package.json 2>/dev/null || true) | sha1sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "install-deps: npm install"
     if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >/dev/null
