@@ -37,8 +37,11 @@ if [ -f package.json ]; then
   sum=$( (cat package.json package-lock.json sdk/packages/*/package.json dashboard/package.json 2>/dev/null || true) | sha1sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     echo "install-deps: npm install"
-    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >/dev/null
-    else npm install --no-audit --no-fund --loglevel=error >/dev/null; fi
+    if [ -f package-lock.json ] && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1; then :
+    else
+      [ -f package-lock.json ] && echo "install-deps: package-lock.json is out of date; running npm install"
+      npm install --no-audit --no-fund --loglevel=error >/dev/null
+    fi
     echo "$sum" > "$stamp"
   fi
 fi
