@@ -353,7 +353,7 @@ void AnalyticsApi::Register(Router* router) {
       if (e.duration) a.d.Add(*e.duration);
       simdjson::dom::element root;
       bool failed = false;
-      if (!parser.parse(e.data).get(root)) root["failed"].get(failed);
+      if (!parser.parse(e.data).get(root) && root["failed"].get(failed) != simdjson::SUCCESS) failed = false;
       a.failed += failed ? 1 : 0;
       return by_url.size() < 20000;
     });
@@ -489,7 +489,7 @@ void AnalyticsApi::Register(Router* router) {
       simdjson::dom::element root;
       if (parser.parse(e.data).get(root)) return true;
       bool exit = false;
-      root["exit"].get(exit);
+      if (root["exit"].get(exit) != simdjson::SUCCESS) exit = false;
       std::string from = StrAt(root, "from");
       flows[{from.empty() ? "(entry)" : UrlPath(from), exit ? "(exit)" : e.path}]++;
       return true;
