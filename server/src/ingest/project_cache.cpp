@@ -50,6 +50,14 @@ void ProjectCache::Invalidate() {
   Reload();
 }
 
+Project ProjectCache::Remember(const Project& p) {
+  auto sp = std::make_shared<const Project>(p);
+  std::unique_lock<std::shared_mutex> lock(mu_);
+  by_key_[sp->public_key] = sp;
+  by_id_[sp->id] = sp;
+  return *sp;
+}
+
 std::optional<Project> ProjectCache::ByKey(const std::string& key) {
   MaybeRefresh();
   {
@@ -59,11 +67,7 @@ std::optional<Project> ProjectCache::ByKey(const std::string& key) {
   }
   auto p = meta_->FindProjectByKey(key);
   if (!p.ok() || !p.value()) return std::nullopt;
-  auto sp = std::make_shared<const Project>(*p.value());
-  std::unique_lock<std::shared_mutex> lock(mu_);
-  by_key_[sp->public_key] = sp;
-  by_id_[sp->id] = sp;
-  return *sp;
+  return Remember(*p.value());
 }
 
 std::optional<Project> ProjectCache::ById(int64_t id) {
@@ -75,11 +79,7 @@ std::optional<Project> ProjectCache::ById(int64_t id) {
   }
   auto p = meta_->GetProject(id);
   if (!p.ok() || !p.value()) return std::nullopt;
-  auto sp = std::make_shared<const Project>(*p.value());
-  std::unique_lock<std::shared_mutex> lock(mu_);
-  by_key_[sp->public_key] = sp;
-  by_id_[sp->id] = sp;
-  return *sp;
+  return Remember(*p.value());
 }
 
 std::shared_ptr<const ProjectSettings> ProjectCache::SettingsFor(int64_t project_id) {

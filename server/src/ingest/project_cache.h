@@ -30,6 +30,8 @@ class ProjectCache {
 
  private:
   void MaybeRefresh();
+  // Caches a project looked up in the store on a miss.
+  Project Remember(const Project& p);
   void Reload();
 
   MetaStore* meta_;

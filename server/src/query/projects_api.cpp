@@ -29,6 +29,15 @@ bool AdminOnly(const Principal& who, Responder& respond) {
 }
 }  // namespace
 
+void ProjectsApi::RespondProject(int64_t pid, Responder& respond) const {
+  auto p = meta_->GetProject(pid);
+  if (!p.ok() || !p.value()) return respond(JsonError(404, "not_found", "no such project"));
+  std::string body;
+  JsonWriter w(&body);
+  WriteProject(w, *p.value());
+  respond(JsonOk(200, std::move(body)));
+}
+
 void ProjectsApi::List(const HttpRequest& req, Responder respond) {
   Principal who;
   if (!AuthorizeUser(req, meta_, respond, &who)) return;
@@ -89,12 +98,7 @@ void ProjectsApi::Update(const HttpRequest& req, const RouteParams& params, Resp
     meta_->SetAllowedOrigins(pid, list);
   }
   cache_->Invalidate();
-  auto p = meta_->GetProject(pid);
-  if (!p.ok() || !p.value()) return respond(JsonError(404, "not_found", "no such project"));
-  std::string body;
-  JsonWriter w(&body);
-  WriteProject(w, *p.value());
-  respond(JsonOk(200, std::move(body)));
+  RespondProject(pid, respond);
 }
 
 void ProjectsApi::Delete(const HttpRequest& req, const RouteParams& params, Responder respond) {
@@ -117,12 +121,7 @@ void ProjectsApi::RotateKey(const HttpRequest& req, const RouteParams& params, R
   auto key = meta_->RotateProjectKey(pid);
   if (!key.ok()) return respond(JsonError(500, "internal", key.status().detail()));
   cache_->Invalidate();
-  auto p = meta_->GetProject(pid);
-  if (!p.ok() || !p.value()) return respond(JsonError(404, "not_found", "no such project"));
-  std::string body;
-  JsonWriter w(&body);
-  WriteProject(w, *p.value());
-  respond(JsonOk(200, std::move(body)));
+  RespondProject(pid, respond);
 }
 
 void ProjectsApi::Members(const HttpRequest& req, const RouteParams& params, Responder respond) {

@@ -29,6 +29,7 @@ class ProjectsApi {
   void Members(const HttpRequest& req, const RouteParams& params, Responder respond);
   void SetMembers(const HttpRequest& req, const RouteParams& params, Responder respond);
   void WriteProject(class JsonWriter& w, const Project& p) const;
+  void RespondProject(int64_t pid, Responder& respond) const;
   void GetSettings(const HttpRequest& req, const RouteParams& params, Responder respond);
   void PutSettings(const HttpRequest& req, const RouteParams& params, Responder respond);
   void Filtered(const HttpRequest& req, const RouteParams& params, Responder respond);
