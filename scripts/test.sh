@@ -17,7 +17,8 @@ step "server unit and integration tests (GoogleTest)" build/bin/vigil_tests --gt
 step "fuzz corpus replay (libFuzzer, clang)" scripts/fuzz.sh replay
 has_script test:sdk && step "SDK unit tests and size budgets" npm run --silent test:sdk
 has_script test:e2e:sdk && step "SDK end-to-end in Chromium" npm run --silent test:e2e:sdk
-has_script test:dashboard && step "dashboard tests" npm run --silent test:dashboard
+has_script test:dashboard && step "dashboard unit tests and JS budget" npm run --silent test:dashboard
+has_script test:e2e:dashboard && step "dashboard end-to-end in Chromium" npm run --silent test:e2e:dashboard
 if [ -f ../shared/checks/contract.sh ]; then step "interface contract" bash ../shared/checks/contract.sh; fi
 
 if [ $failed -gt 0 ]; then echo "failed steps: ${failures[*]}"; fi
