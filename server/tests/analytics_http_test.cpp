@@ -89,6 +89,8 @@ TEST_F(AnalyticsHttpTest, Overview) {
   std::string p1 = Get("/overview?path=/p1");
   EXPECT_NE(p1.find("\"pageviews\":5"), std::string::npos) << p1;
   EXPECT_NE(Get("/overview?device=iPhone").find("invalid_parameter"), std::string::npos);
+  // Path combines with release/environment only (rollup views).
+  EXPECT_NE(Get("/overview?path=/p1&browser=Chrome").find("unsupported_filters"), std::string::npos);
   EXPECT_NE(Get("/overview?from=10&to=5").find("invalid_parameter"), std::string::npos);
 }
 

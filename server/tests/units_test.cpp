@@ -5,6 +5,7 @@
 #include "common/json_writer.h"
 #include "http/router.h"
 #include "ingest/project_cache.h"
+#include "rollup/rollup_views.h"
 #include "store/memory/token_bucket_limiter.h"
 
 namespace vigil {
@@ -109,6 +110,44 @@ TEST(EventCodecTest, RoundTrip) {
   EXPECT_FALSE(back.events[0].duration.has_value());
   EXPECT_EQ(back.events[1].type, EventType::kSession);
   EXPECT_FALSE(back.events[1].value.has_value());
+}
+
+TEST(RollupViewsTest, PicksTheSmallestCoveringView) {
+  struct Case {
+    std::vector<RollupDim> used;
+    std::string view;  // "" = unsupported
+  } cases[] = {
+      {{}, "totals"},
+      {{RollupDim::kType, RollupDim::kName}, "totals"},
+      {{RollupDim::kBrowser}, "client"},
+      {{RollupDim::kRelease, RollupDim::kOs}, "client"},
+      {{RollupDim::kPath}, "page"},
+      {{RollupDim::kPath, RollupDim::kRelease}, "page"},
+      {{RollupDim::kCountry, RollupDim::kEnvironment}, "geo"},
+      {{RollupDim::kPath, RollupDim::kBrowser}, ""},
+      {{RollupDim::kCountry, RollupDim::kPath}, ""},
+  };
+  for (const auto& c : cases) {
+    RollupQuery q;
+    for (RollupDim d : c.used) q.filters.push_back(RollupFilter{d, {"x"}});
+    Status s = SelectRollupView(&q);
+    EXPECT_EQ(s.ok(), !c.view.empty()) << c.view;
+    if (!s.ok()) {
+      EXPECT_EQ(s.code(), "unsupported_filters");
+      continue;
+    }
+    const RollupView* chosen = nullptr;
+    for (const auto& v : RollupViews()) {
+      if (v.name == c.view) chosen = &v;
+    }
+    ASSERT_NE(chosen, nullptr);
+    // Every dimension the view does not keep is pinned to its marker.
+    for (size_t i = 0; i < kRollupDimCount; ++i) {
+      bool pinned = false;
+      for (const auto& f : q.filters) pinned |= static_cast<size_t>(f.dim) == i && f.values[0] == chosen->all_values;
+      EXPECT_EQ(pinned, !chosen->keeps[i]) << c.view << " dim " << i;
+    }
+  }
 }
 
 TEST(RouterTest, MatchesPatternsAndMethods) {

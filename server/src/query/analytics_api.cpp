@@ -13,6 +13,7 @@
 #include "grouping/fingerprint.h"
 #include "query/api_common.h"
 #include "rollup/quantile_sketch.h"
+#include "rollup/rollup_views.h"
 
 namespace vigil {
 namespace {
@@ -99,6 +100,18 @@ void Num(JsonWriter& w, std::string_view k, double v) {
   std::isfinite(v) ? w.Double(std::round(v * 1000) / 1000) : w.Null();
 }
 
+// Runs a rollup query on the view that fits its filters and group-by (rollup/rollup_views.h).
+Result<RollupQueryResult> RunRollup(RollupStore* store, RollupQuery q) {
+  Status s = SelectRollupView(&q);
+  if (!s.ok()) return s;
+  return store->Query(q);
+}
+
+void RespondRollupError(const Status& s, Responder& respond) {
+  if (s.code() == "unsupported_filters") return respond(JsonError(400, s.code(), s.detail()));
+  respond(JsonError(500, "internal", s.detail()));
+}
+
 struct Totals {
   double pageviews = 0, users = 0, sessions = 0, errors = 0, error_sessions = 0;
   std::map<std::string, RollupResultRow> vitals;
@@ -106,7 +119,7 @@ struct Totals {
 
 Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
   RollupQuery all = base;
-  auto r = store->Query(all);
+  auto r = RunRollup(store, all);
   if (!r.ok()) return r.status();
   if (!r->rows.empty()) {
     t->users = r->rows[0].users;
@@ -114,7 +127,7 @@ Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
   }
   RollupQuery by_type = base;
   by_type.group_by = {RollupDim::kType};
-  r = store->Query(by_type);
+  r = RunRollup(store, by_type);
   if (!r.ok()) return r.status();
   for (const auto& row : r->rows) {
     if (row.group[0] == "pageview") t->pageviews = static_cast<double>(row.count);
@@ -126,7 +139,7 @@ Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
   RollupQuery vitals = base;
   vitals.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
   vitals.group_by = {RollupDim::kName};
-  r = store->Query(vitals);
+  r = RunRollup(store, vitals);
   if (!r.ok()) return r.status();
   for (auto& row : r->rows) t->vitals[row.group[0]] = std::move(row);
   return Status::Ok();
@@ -195,13 +208,13 @@ void AnalyticsApi::Register(Router* router) {
     RollupQuery prev_q;
     BuildRollupQuery(pid, pr, f, &prev_q, respond);
     if (s.ok()) s = LoadTotals(rollups_, prev_q, &prev);
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    if (!s.ok()) return RespondRollupError(s, respond);
     RollupQuery series = base;
     series.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "error"}});
     series.group_by = {RollupDim::kType};
     series.bucket_minutes = r.interval / 60000;
-    auto sr = rollups_->Query(series);
-    if (!sr.ok()) return respond(JsonError(500, "internal", sr.status().detail()));
+    auto sr = RunRollup(rollups_, series);
+    if (!sr.ok()) return RespondRollupError(sr.status(), respond);
     std::string body;
     JsonWriter w(&body);
     w.BeginObject();
@@ -242,11 +255,12 @@ void AnalyticsApi::Register(Router* router) {
     if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     base.filters.push_back(RollupFilter{RollupDim::kName, {metric}});
-    auto total = rollups_->Query(base);
+    auto total = RunRollup(rollups_, base);
     RollupQuery series = base;
     series.bucket_minutes = r.interval / 60000;
-    auto sr = rollups_->Query(series);
-    if (!total.ok() || !sr.ok()) return respond(JsonError(500, "internal", "rollup query failed"));
+    auto sr = RunRollup(rollups_, series);
+    if (!total.ok()) return RespondRollupError(total.status(), respond);
+    if (!sr.ok()) return RespondRollupError(sr.status(), respond);
     std::string body;
     JsonWriter w(&body);
     w.BeginObject().Field("metric", metric);
@@ -283,7 +297,7 @@ void AnalyticsApi::Register(Router* router) {
                                    std::tuple{"by_country", RollupDim::kCountry, "country"}}) {
       RollupQuery g = base;
       g.group_by = {dim};
-      auto gr = rollups_->Query(g);
+      auto gr = RunRollup(rollups_, g);
       w.Key(key).BeginArray();
       if (gr.ok()) {
         std::sort(gr->rows.begin(), gr->rows.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
@@ -386,9 +400,10 @@ void AnalyticsApi::Register(Router* router) {
     tasks.bucket_minutes = r.interval / 60000;
     RollupQuery tbt = base;
     tbt.filters.push_back(RollupFilter{RollupDim::kName, {"TBT"}});
-    auto tr = rollups_->Query(tasks);
-    auto br = rollups_->Query(tbt);
-    if (!tr.ok() || !br.ok()) return respond(JsonError(500, "internal", "rollup query failed"));
+    auto tr = RunRollup(rollups_, tasks);
+    auto br = RunRollup(rollups_, tbt);
+    if (!tr.ok()) return RespondRollupError(tr.status(), respond);
+    if (!br.ok()) return RespondRollupError(br.status(), respond);
     int64_t count = 0;
     for (const auto& row : tr->rows) count += static_cast<int64_t>(row.count);
     std::string body;
@@ -457,8 +472,8 @@ void AnalyticsApi::Register(Router* router) {
     if (!BuildRollupQuery(pid, r, f, &views, respond)) return;
     views.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "route"}});
     views.group_by = {RollupDim::kPath};
-    auto vr = rollups_->Query(views);
-    if (!vr.ok()) return respond(JsonError(500, "internal", vr.status().detail()));
+    auto vr = RunRollup(rollups_, views);
+    if (!vr.ok()) return RespondRollupError(vr.status(), respond);
     // Dwell: route events carry the time spent on the route they leave (`duration`).
     std::map<std::string, QuantileSketch> dwell;
     scan(pid, r, f, EventType::kRoute, "", [&](const Event& e) {

@@ -1,5 +1,7 @@
 #include "rollup/rollup_step.h"
 
+#include "rollup/rollup_views.h"
+
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -134,46 +136,66 @@ struct RollupStep::Impl {
   }
 
   void Add(int64_t project_id, const Event& e) {
-    KeyView v;
-    v.project_id = project_id;
-    v.minute = FloorDiv(e.ts, 60000);
-    v.dims[static_cast<size_t>(RollupDim::kType)] = EventTypeName(e.type);
-    v.dims[static_cast<size_t>(RollupDim::kName)] = e.name;
-    v.dims[static_cast<size_t>(RollupDim::kPath)] = e.path;
-    v.dims[static_cast<size_t>(RollupDim::kRelease)] = e.release;
-    v.dims[static_cast<size_t>(RollupDim::kEnvironment)] = e.environment;
-    v.dims[static_cast<size_t>(RollupDim::kBrowser)] = e.browser;
-    v.dims[static_cast<size_t>(RollupDim::kOs)] = e.os;
-    v.dims[static_cast<size_t>(RollupDim::kCountry)] = e.country;
-    auto it = pending.find(v);
-    if (it == pending.end()) {
-      // A new series this flush window: apply the caps (known paths/names pass).
-      if (v.minute > newest_minute) newest_minute = v.minute;
-      MinuteCaps& c = caps[{project_id, v.minute}];
-      if (!Admit(&c.paths, e.path, opt.max_paths_per_minute)) {
-        v.dims[static_cast<size_t>(RollupDim::kPath)] = kOther;
-        ++stats.folded_paths;
+    // Events of a batch mostly share uid and sid: hash each distinct run once.
+    if (!e.uid.empty() && e.uid != last_uid) last_uid = e.uid, last_uid_hash = Hash64(e.uid);
+    if (!e.sid.empty() && e.sid != last_sid) last_sid = e.sid, last_sid_hash = Hash64(e.sid);
+    KeyView full;
+    full.project_id = project_id;
+    full.minute = FloorDiv(e.ts, 60000);
+    full.dims[static_cast<size_t>(RollupDim::kType)] = EventTypeName(e.type);
+    full.dims[static_cast<size_t>(RollupDim::kName)] = e.name;
+    full.dims[static_cast<size_t>(RollupDim::kPath)] = e.path;
+    full.dims[static_cast<size_t>(RollupDim::kRelease)] = e.release;
+    full.dims[static_cast<size_t>(RollupDim::kEnvironment)] = e.environment;
+    full.dims[static_cast<size_t>(RollupDim::kBrowser)] = e.browser;
+    full.dims[static_cast<size_t>(RollupDim::kOs)] = e.os;
+    full.dims[static_cast<size_t>(RollupDim::kCountry)] = e.country;
+    if (full.minute > newest_minute) newest_minute = full.minute;
+    // The name cap applies to every view alike, so a folded name is "(other)" everywhere.
+    bool fold_name = false;
+    {
+      KeyView probe = full;
+      for (size_t i = 0; i < kRollupDimCount; ++i) {
+        if (i != static_cast<size_t>(RollupDim::kType) && i != static_cast<size_t>(RollupDim::kName)) {
+          probe.dims[i] = RollupViews().front().all_values;
+        }
       }
-      if (!Admit(&c.names[static_cast<size_t>(e.type)], e.name, opt.max_names_per_minute)) {
-        v.dims[static_cast<size_t>(RollupDim::kName)] = kOther;
-        ++stats.folded_names;
+      if (pending.find(probe) == pending.end()) {
+        MinuteCaps& c = caps[{project_id, full.minute}];
+        fold_name = !Admit(&c.names[static_cast<size_t>(e.type)], e.name, opt.max_names_per_minute);
       }
     }
+    if (fold_name) {
+      full.dims[static_cast<size_t>(RollupDim::kName)] = kOther;
+      ++stats.folded_names;
+    }
+    for (const RollupView& view : RollupViews()) {
+      KeyView v = full;
+      for (size_t i = 0; i < kRollupDimCount; ++i) {
+        if (!view.keeps[i]) v.dims[i] = view.all_values;
+      }
+      if (view.keeps[static_cast<size_t>(RollupDim::kPath)] && pending.find(v) == pending.end()) {
+        MinuteCaps& c = caps[{project_id, v.minute}];
+        if (!Admit(&c.paths, e.path, opt.max_paths_per_minute)) {
+          v.dims[static_cast<size_t>(RollupDim::kPath)] = kOther;
+          ++stats.folded_paths;
+        }
+      }
+      AddTo(v, e);
+    }
+    ++stats.events;
+  }
+
+  void AddTo(const KeyView& v, const Event& e) {
+    auto it = pending.find(v);
     RollupAggregate& a = it != pending.end() ? it->second : Slot(v);
     ++a.count;
     if (e.type == EventType::kError ||
         ((e.type == EventType::kHttp || e.type == EventType::kResource) && e.status && (*e.status == 0 || *e.status >= 400))) {
       ++a.errors;
     }
-    // Events of a batch mostly share uid and sid: hash each distinct run once.
-    if (!e.uid.empty()) {
-      if (e.uid != last_uid) last_uid = e.uid, last_uid_hash = Hash64(e.uid);
-      a.users.AddHash(last_uid_hash);
-    }
-    if (!e.sid.empty()) {
-      if (e.sid != last_sid) last_sid = e.sid, last_sid_hash = Hash64(e.sid);
-      a.sessions.AddHash(last_sid_hash);
-    }
+    if (!e.uid.empty()) a.users.AddHash(last_uid_hash);
+    if (!e.sid.empty()) a.sessions.AddHash(last_sid_hash);
     if (e.type == EventType::kVital) {
       if (e.value) a.values.Add(*e.value);
     } else if (e.duration) {
@@ -181,7 +203,6 @@ struct RollupStep::Impl {
     } else if (e.value) {
       a.values.Add(*e.value);
     }
-    ++stats.events;
   }
 
   // Flushes when the interval has passed or the row bound is exceeded; `force` flushes now. Over
