@@ -423,3 +423,31 @@ TEST_F(RollupTest, RejectsBadQueries) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST_F(RollupTest, QueriesCanSkipSketchesTheyDoNotNeed) {
+  Site site;
+  std::vector<Event> events = site.Make(3000, kT0, 60'000);
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  RollupQuery q;
+  q.from_minute = kM0;
+  q.to_minute = kM0 + 1;
+  RollupQueryResult full = Query(q);
+  q.with_distinct = false;
+  q.with_values = false;
+  RollupQueryResult lean = Query(q);
+  ASSERT_EQ(full.rows.size(), 1u);
+  ASSERT_EQ(lean.rows.size(), 1u);
+  EXPECT_EQ(lean.rows[0].count, full.rows[0].count);
+  EXPECT_EQ(lean.rows[0].errors, full.rows[0].errors);
+  EXPECT_GT(full.rows[0].users, 0);
+  EXPECT_EQ(lean.rows[0].users, 0);
+  EXPECT_TRUE(std::isnan(lean.rows[0].p50));
+  EXPECT_FALSE(std::isnan(full.rows[0].p50));
+}
+
+}  // namespace
+}  // namespace vigil

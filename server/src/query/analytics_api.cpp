@@ -119,6 +119,7 @@ struct Totals {
 
 Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
   RollupQuery all = base;
+  all.with_values = false;
   auto r = RunRollup(store, all);
   if (!r.ok()) return r.status();
   if (!r->rows.empty()) {
@@ -127,6 +128,7 @@ Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
   }
   RollupQuery by_type = base;
   by_type.group_by = {RollupDim::kType};
+  by_type.with_values = false;  // sessions of error events are needed
   r = RunRollup(store, by_type);
   if (!r.ok()) return r.status();
   for (const auto& row : r->rows) {
@@ -139,6 +141,7 @@ Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
   RollupQuery vitals = base;
   vitals.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
   vitals.group_by = {RollupDim::kName};
+  vitals.with_distinct = false;
   r = RunRollup(store, vitals);
   if (!r.ok()) return r.status();
   for (auto& row : r->rows) t->vitals[row.group[0]] = std::move(row);
@@ -213,6 +216,7 @@ void AnalyticsApi::Register(Router* router) {
     series.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "error"}});
     series.group_by = {RollupDim::kType};
     series.bucket_minutes = r.interval / 60000;
+    series.with_distinct = series.with_values = false;
     auto sr = RunRollup(rollups_, series);
     if (!sr.ok()) return RespondRollupError(sr.status(), respond);
     std::string body;
@@ -255,6 +259,7 @@ void AnalyticsApi::Register(Router* router) {
     if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     base.filters.push_back(RollupFilter{RollupDim::kName, {metric}});
+    base.with_distinct = false;
     auto total = RunRollup(rollups_, base);
     RollupQuery series = base;
     series.bucket_minutes = r.interval / 60000;
@@ -395,7 +400,9 @@ void AnalyticsApi::Register(Router* router) {
     RollupQuery base;
     if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
+    base.with_distinct = false;
     RollupQuery tasks = base;
+    tasks.with_values = false;
     tasks.filters.push_back(RollupFilter{RollupDim::kName, {"longtask"}});
     tasks.bucket_minutes = r.interval / 60000;
     RollupQuery tbt = base;
@@ -472,6 +479,7 @@ void AnalyticsApi::Register(Router* router) {
     if (!BuildRollupQuery(pid, r, f, &views, respond)) return;
     views.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "route"}});
     views.group_by = {RollupDim::kPath};
+    views.with_values = false;
     auto vr = RunRollup(rollups_, views);
     if (!vr.ok()) return RespondRollupError(vr.status(), respond);
     // Dwell: route events carry the time spent on the route they leave (`duration`).

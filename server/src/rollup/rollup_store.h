@@ -60,6 +60,10 @@ struct RollupQuery {
   // 0: one bucket for the whole range. Otherwise buckets of this many minutes aligned on the
   // epoch (start = floor(minute / bucket) * bucket), like ClickHouse's toStartOfInterval.
   int64_t bucket_minutes = 0;
+  // What the caller needs besides counts: skipping sketches it does not need saves reading and
+  // merging them (the distinct sketches are up to 16 KB per row).
+  bool with_distinct = true;  // users, sessions
+  bool with_values = true;    // percentiles, the merged value sketch
 };
 
 struct RollupResultRow {

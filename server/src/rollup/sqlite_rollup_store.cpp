@@ -234,7 +234,8 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
   std::map<std::pair<int64_t, std::vector<std::string>>, RollupAggregate> groups;
   std::lock_guard<std::mutex> lock(read_mu_);
   for (const Span& span : spans) {
-    std::string sql = "SELECT r.minute, r.count, r.errors, r.users, r.sessions, r.vals";
+    std::string sql = std::string("SELECT r.minute, r.count, r.errors, ") +
+                      (q.with_distinct ? "r.users, r.sessions, " : "NULL, NULL, ") + (q.with_values ? "r.vals" : "NULL");
     for (RollupDim d : q.group_by) sql += std::string(", r.") + kDimColumns[static_cast<size_t>(d)];
     sql += std::string(" FROM ") + span.table + " r";
     sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3";
