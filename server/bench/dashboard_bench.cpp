@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
 
   test::ServerProcess server(dir);
   server.KeepDir();
-  if (!server.Start({"--rate-limit", "0"})) {
+  if (!server.Start({"--rate-limit", "0"}, 0, 600000)) {
     fprintf(stderr, "server did not start\n%s", server.Log().c_str());
     return 1;
   }

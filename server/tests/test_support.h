@@ -206,7 +206,8 @@ class ServerProcess {
   int port() const { return port_; }
 
   // Starts the server with extra flags; waits until /healthz answers. Returns false on failure.
-  bool Start(const std::vector<std::string>& extra = {}, int port = 0) {
+  // `wait_ms`: how long /healthz may take (first starts on big data dirs run migrations).
+  bool Start(const std::vector<std::string>& extra = {}, int port = 0, int wait_ms = 5000) {
     port_ = port ? port : FreePort();
     log_path_ = data_ + "/server.log";
     pid_ = fork();
@@ -223,7 +224,7 @@ class ServerProcess {
       execv(argv[0], argv.data());
       _exit(127);
     }
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < wait_ms / 25; ++i) {
       HttpClient c(port_);
       if (c.Connect()) {
         auto r = c.Request("GET", "/healthz");

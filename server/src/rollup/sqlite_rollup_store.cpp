@@ -126,6 +126,15 @@ CREATE TABLE rollup_hour(
   PRIMARY KEY(project_id, minute, type, name, path, release, environment, browser, os, country)
 ) WITHOUT ROWID;
 )sql",
+      // 2: long ranges reach one view's hour rows without scanning the others
+      // (rollup/rollup_views.h): every view pins `country` or `path` to its marker, so
+      // (project, country, minute) serves the totals, client and page views and (project, path,
+      // minute) the geo view. Minute rows are read only for short spans and keep no extra index
+      // (they are written far more often).
+      R"sql(
+CREATE INDEX rollup_hour_by_country ON rollup_hour(project_id, country, minute);
+CREATE INDEX rollup_hour_by_path ON rollup_hour(project_id, path, minute);
+)sql",
   };
   return kMigrations;
 }
