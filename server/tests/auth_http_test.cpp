@@ -132,6 +132,23 @@ TEST_F(AuthHttpTest, PasswordChangeRotateKeyAndLoginLimit) {
   EXPECT_FALSE(locked.Header("retry-after").empty());
 }
 
+TEST_F(AuthHttpTest, LostPasswordIsResetFromTheCli) {
+  auto [cookie, csrf] = Login("admin@localhost", "correct horse battery");
+  int rc = 0;
+  std::string out = test::RunCommand(test::VigilBinary() + " user set-password --data " + server_.data_dir() +
+                                         " --email admin@localhost",
+                                     &rc);
+  ASSERT_EQ(rc, 0) << out;
+  std::string prefix = "new password of admin@localhost: ";
+  ASSERT_EQ(out.rfind(prefix, 0), 0u) << out;
+  std::string fresh = out.substr(prefix.size());
+  EXPECT_EQ(Call("GET", "/api/v1/auth/me", "", {{"Cookie", cookie}}).status, 401) << "old sessions end";
+  EXPECT_EQ(Call("POST", "/api/v1/auth/login", R"({"email":"admin@localhost","password":"correct horse battery"})").status, 401);
+  Login("admin@localhost", fresh);
+  test::RunCommand(test::VigilBinary() + " user set-password --data " + server_.data_dir() + " --email nobody@example.com 2>/dev/null", &rc);
+  EXPECT_EQ(rc, 2);
+}
+
 TEST_F(AuthHttpTest, DashboardRoutesServeIndexAndApiStays404) {
   auto api = Call("GET", "/api/v1/nothing-here");
   EXPECT_EQ(api.status, 404);

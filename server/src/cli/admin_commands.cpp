@@ -1,6 +1,9 @@
 // `vigil project …` and `vigil token …`: work directly on the data directory, also while a server
 // runs on it (SQLite WAL; the server notices new projects through ProjectCache).
 #include <cstdio>
+#include <cstdlib>
+
+#include "auth/password.h"
 
 #include "cli/commands.h"
 #include "cli/flags.h"
@@ -93,6 +96,44 @@ int ProjectCommand(const std::vector<std::string>& args) {
     return 0;
   }
   return Fail("unknown project command '" + args[0] + "'\n" + usage);
+}
+
+int UserCommand(const std::vector<std::string>& args) {
+  const char* usage =
+      "Usage: vigil user set-password --data DIR --email EMAIL\n"
+      "Sets a user's password (from VIGIL_ADMIN_PASSWORD, else a generated one, printed once) and ends\n"
+      "the user's dashboard sessions. Use it when the first admin's password is lost.\n";
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    fputs(usage, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  Flags flags({{"data", "VIGIL_DATA", "./vigil-data", "DIR", "data directory of the instance"},
+               {"email", "", "", "EMAIL", "the user's e-mail address"}});
+  Status s = flags.Parse(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (!s.ok()) return Fail(s.detail());
+  if (flags.help_requested()) {
+    fputs(usage, stdout);
+    fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  if (args[0] != "set-password") return Fail("unknown user command '" + args[0] + "'\n" + usage);
+  auto meta = OpenMeta(flags);
+  if (!meta.ok()) return Fail(meta.status().ToString());
+  auto user = (*meta)->FindUserByEmail(flags.Get("email"));
+  if (!user.ok()) return Fail(user.status().ToString());
+  if (!user.value()) return Fail("no user with e-mail '" + flags.Get("email") + "'");
+  const char* env = std::getenv("VIGIL_ADMIN_PASSWORD");
+  std::string password = env && *env ? env : GeneratePassword();
+  if (password.size() < 8) return Fail("the password must have at least 8 characters");
+  auto hash = HashPassword(password);
+  if (!hash.ok()) return Fail(hash.status().ToString());
+  const User& u = user.value()->first;
+  s = (*meta)->SetPasswordHash(u.id, hash.value());
+  if (s.ok()) s = (*meta)->DeleteUserSessions(u.id, "");
+  if (!s.ok()) return Fail(s.ToString());
+  if (env && *env) printf("password of %s set from VIGIL_ADMIN_PASSWORD\n", u.email.c_str());
+  else printf("new password of %s: %s\n", u.email.c_str(), password.c_str());
+  return 0;
 }
 
 int TokenCommand(const std::vector<std::string>& args) {

@@ -10,6 +10,7 @@ namespace vigil {
 int ServeCommand(const std::vector<std::string>& args);
 int ProjectCommand(const std::vector<std::string>& args);
 int TokenCommand(const std::vector<std::string>& args);
+int UserCommand(const std::vector<std::string>& args);
 std::string MainUsage();
 
 }  // namespace vigil

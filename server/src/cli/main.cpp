@@ -17,7 +17,8 @@ std::string MainUsage() {
          "  project create   create a project; prints {\"id\",\"key\",\"dsn\"} as one JSON line\n"
          "  project list     list projects, one JSON line each\n"
          "  project disable  stop accepting events for a project (enable: undo)\n"
-         "  token create     create an API token for the HTTP API (Authorization: Bearer)\n\n"
+         "  token create     create an API token for the HTTP API (Authorization: Bearer)\n"
+         "  user set-password  reset a user's password (e.g. a lost admin password)\n\n"
          "Every flag has a VIGIL_* environment equivalent; `vigil <command> --help` lists them.\n"
          "Docs: README.md, docs/protocol.md, docs/architecture.md\n";
 }
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return vigil::ServeCommand(rest);
   if (cmd == "project") return vigil::ProjectCommand(rest);
   if (cmd == "token") return vigil::TokenCommand(rest);
+  if (cmd == "user") return vigil::UserCommand(rest);
   fprintf(stderr, "vigil: unknown command '%s'\n\n%s", cmd.c_str(), vigil::MainUsage().c_str());
   return 2;
 }

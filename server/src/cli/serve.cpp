@@ -396,7 +396,8 @@ int ServeCommand(const std::vector<std::string>& args) {
   } else if (boot->created_admin) {
     printf("  password: from VIGIL_ADMIN_PASSWORD\n");
   } else {
-    printf("  password: the one printed at the first start\n");
+    printf("  password: the one printed at the first start (reset: vigil user set-password --email %s)\n",
+           boot->admin_email.c_str());
   }
   if (boot->demo.id) printf("  DSN (%s): %s\n", boot->demo.name.c_str(), DsnFor(boot->demo, public_url).c_str());
   fflush(stdout);
