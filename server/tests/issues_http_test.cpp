@@ -94,7 +94,11 @@ TEST_F(IssuesHttpTest, GroupsCountsAndLists) {
   std::string found = Get("/issues?query=BOOM");
   EXPECT_NE(found.find("boom"), std::string::npos);
   EXPECT_EQ(found.find("reading"), std::string::npos);
-  EXPECT_EQ(Get("/issues?status=resolved"), "{\"issues\":[]}");
+  EXPECT_EQ(Get("/issues?status=resolved"), "{\"issues\":[],\"total\":0}");
+  // Paging: total counts every match, limit/offset cut the page.
+  std::string page = Get("/issues?sort=count&limit=1&offset=1");
+  EXPECT_NE(page.find("\"total\":2"), std::string::npos) << page;
+  EXPECT_NE(page.find("boom"), std::string::npos) << "second by count: " << page;
   // Single issue.
   EXPECT_NE(Get("/issues/" + std::to_string(issue_id)).find("\"id\":" + std::to_string(issue_id)), std::string::npos);
   EXPECT_NE(Get("/issues/999999").find("not_found"), std::string::npos);

@@ -76,11 +76,13 @@ void IssuesApi::List(const HttpRequest& req, const RouteParams& params, Responde
   }
   auto issues = meta_->ListIssues(q);
   if (!issues.ok()) return respond(JsonError(500, "internal", issues.status().detail()));
+  auto total = meta_->CountIssues(q);
+  if (!total.ok()) return respond(JsonError(500, "internal", total.status().detail()));
   std::string body;
   JsonWriter w(&body);
   w.BeginObject().Key("issues").BeginArray();
   for (const auto& i : issues.value()) WriteIssueJson(w, i);
-  w.EndArray().EndObject();
+  w.EndArray().Field("total", total.value()).EndObject();
   respond(JsonOk(200, std::move(body)));
 }
 

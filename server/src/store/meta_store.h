@@ -158,6 +158,8 @@ class MetaStore {
   // The id of the issue with this fingerprint, creating it (with no events yet) when absent.
   virtual Result<int64_t> EnsureIssue(const IssueObservation& first) = 0;
   virtual Result<std::vector<Issue>> ListIssues(const IssueQuery& q) = 0;
+  // How many issues match q's filters (ignoring limit and offset), for paging.
+  virtual Result<int64_t> CountIssues(const IssueQuery& q) = 0;
   virtual Result<std::optional<Issue>> GetIssue(int64_t project_id, int64_t issue_id) = 0;
   virtual Status UpdateIssueStatus(int64_t project_id, int64_t issue_id, const IssueStatusChange& change) = 0;
 

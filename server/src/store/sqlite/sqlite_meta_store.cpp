@@ -357,6 +357,23 @@ Result<std::vector<Issue>> SqliteMetaStore::ListIssues(const IssueQuery& q) {
   return out;
 }
 
+Result<int64_t> SqliteMetaStore::CountIssues(const IssueQuery& q) {
+  std::string sql = "SELECT COUNT(*) FROM issues WHERE project_id = ?1 AND count > 0";
+  if (!q.status.empty()) sql += " AND status = ?2";
+  if (!q.search.empty()) sql += " AND (instr(lower(title), lower(?3)) > 0 OR instr(lower(culprit), lower(?3)) > 0)";
+  if (q.seen_since) sql += " AND last_seen >= ?4";
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare(sql);
+  if (!st.ok()) return st.status();
+  st->Bind(1, q.project_id);
+  if (!q.status.empty()) st->Bind(2, q.status);
+  if (!q.search.empty()) st->Bind(3, q.search);
+  if (q.seen_since) st->Bind(4, q.seen_since);
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return st->Int(0);
+}
+
 Result<std::optional<Issue>> SqliteMetaStore::GetIssue(int64_t project_id, int64_t issue_id) {
   std::lock_guard<std::mutex> lock(issues_mu_);
   auto st = issues_db_.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND id = ?");

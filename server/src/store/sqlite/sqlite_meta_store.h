@@ -56,6 +56,7 @@ class SqliteMetaStore : public MetaStore {
   Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs) override;
   Result<int64_t> EnsureIssue(const IssueObservation& first) override;
   Result<std::vector<Issue>> ListIssues(const IssueQuery& q) override;
+  Result<int64_t> CountIssues(const IssueQuery& q) override;
   Result<std::optional<Issue>> GetIssue(int64_t project_id, int64_t issue_id) override;
   Status UpdateIssueStatus(int64_t project_id, int64_t issue_id, const IssueStatusChange& change) override;
 
