@@ -31,6 +31,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The SDK and dashboard toolchain (Vite 7, Vitest 3) needs Node.js 20.19 or newer; Debian 12's own
+# nodejs package is 18.x. Say so clearly instead of failing later inside a build.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "install-deps: Node.js $(node --version 2>/dev/null || echo missing) found; the SDK and dashboard builds need Node.js >= 20.19 (install it, e.g. from nodejs.org, then re-run)" >&2
+  exit 1
+fi
+
 # npm workspaces (SDK, dashboard, e2e): install only when the lock file changed since the last install.
 if [ -f package.json ]; then
   stamp=node_modules/.vigil-install-stamp
