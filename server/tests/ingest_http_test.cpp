@@ -131,6 +131,12 @@ TEST_F(IngestHttpTest, BadInputTable) {
     EXPECT_NE(r.Header("server-timing").find("vigil;desc="), std::string::npos) << c.name;
     EXPECT_EQ(r.Header("content-type"), "application/json") << c.name;
   }
+  // Every refused batch is counted under its error code.
+  HttpClient c(server_->port());
+  std::string metrics = c.Request("GET", "/metrics").body;
+  for (const char* code : {"invalid_json", "too_deep", "invalid_gzip", "unknown_key", "project_disabled"}) {
+    EXPECT_NE(metrics.find(std::string("vigil_batches_refused_total{reason=\"") + code + "\"}"), std::string::npos) << code;
+  }
 }
 
 TEST_F(IngestHttpTest, InvalidEventIsRejectedAloneAndCounted) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
+#include "store/sqlite/sqlite_db.h"
 #include "test_support.h"
 
 namespace vigil {
@@ -100,6 +101,61 @@ TEST_F(PipelineHttpTest, ProjectDailyQuotaAnswers429) {
   EXPECT_GE(std::atoi(r.Header("retry-after").c_str()), 1);
   std::string metrics = c.Request("GET", "/metrics").body;
   EXPECT_NE(metrics.find("vigil_events_rate_limited_total{limit=\"daily\"} 20"), std::string::npos) << metrics;
+}
+
+TEST(TrustedProxyTest, ForwardedForIsBelievedOnlyFromTrustedPeers) {
+  for (bool trust : {true, false}) {
+    test::ServerProcess server;
+    std::vector<std::string> flags = {"--rate-limit", "0"};
+    if (trust) flags.insert(flags.end(), {"--trusted-proxies", "127.0.0.0/8"});
+    ASSERT_TRUE(server.Start(flags)) << server.Log();
+    auto [pid, key] = server.CreateProject("proxied");
+    std::string token = server.CreateToken();
+    test::HttpClient c(server.port());
+    std::string base = "/api/v1/projects/" + std::to_string(pid);
+    ASSERT_EQ(c.Request("PUT", base + "/settings", R"({"ip_policy":"keep"})",
+                        {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}}).status, 200);
+    std::string body = "{\"events\":[{\"type\":\"custom\",\"name\":\"x\",\"ts\":" + std::to_string(NowMs()) + "}]}";
+    ASSERT_EQ(c.Request("POST", "/api/" + std::to_string(pid) + "/events?key=" + key, body,
+                        {{"Content-Type", "text/plain"}, {"X-Forwarded-For", "203.0.113.9, 127.0.0.1"}})
+                  .status,
+              204);
+    std::string expected = trust ? "\"client_ip\":\"203.0.113.9\"" : "\"client_ip\":\"127.0.0.1\"";
+    std::string events;
+    for (int i = 0; i < 100 && events.find("client_ip") == std::string::npos; ++i) {
+      events = c.Request("GET", base + "/events", "", {{"Authorization", "Bearer " + token}}).body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+    EXPECT_NE(events.find(expected), std::string::npos) << (trust ? "trusted: " : "untrusted: ") << events;
+  }
+}
+
+TEST(ProjectDeleteTest, DeletingAProjectDeletesItsEvents) {
+  test::ServerProcess server;
+  ASSERT_TRUE(server.Start({"--rate-limit", "0"})) << server.Log();
+  auto [pid, key] = server.CreateProject("doomed");
+  std::string token = server.CreateToken();
+  test::HttpClient c(server.port());
+  std::string body = "{\"events\":[{\"type\":\"custom\",\"name\":\"x\",\"ts\":" + std::to_string(NowMs()) + "}]}";
+  ASSERT_EQ(c.Request("POST", "/api/" + std::to_string(pid) + "/events?key=" + key, body, {{"Content-Type", "text/plain"}}).status, 204);
+  std::string base = "/api/v1/projects/" + std::to_string(pid);
+  std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token}};
+  std::string events;
+  for (int i = 0; i < 100 && events.find("\"custom\"") == std::string::npos; ++i) {
+    events = c.Request("GET", base + "/events", "", auth).body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  ASSERT_NE(events.find("\"custom\""), std::string::npos);
+  EXPECT_EQ(c.Request("DELETE", base, "", auth).status, 204);
+  EXPECT_EQ(c.Request("GET", base + "/events", "", auth).status, 404);
+  EXPECT_EQ(c.Request("POST", "/api/" + std::to_string(pid) + "/events?key=" + key, body, {{"Content-Type", "text/plain"}}).status, 401);
+  SqliteDb db;
+  ASSERT_TRUE(db.Open(server.data_dir() + "/events.db").ok());
+  auto st = db.Prepare("SELECT COUNT(*) FROM events WHERE project_id = ?");
+  ASSERT_TRUE(st.ok());
+  st->Bind(1, pid);
+  ASSERT_TRUE(st->Step().ok());
+  EXPECT_EQ(st->Int(0), 0);
 }
 
 }  // namespace

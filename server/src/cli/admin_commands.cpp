@@ -2,6 +2,7 @@
 // runs on it (SQLite WAL; the server notices new projects through ProjectCache).
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "auth/password.h"
 
@@ -26,6 +27,23 @@ std::vector<FlagSpec> DataNameFlags(const std::string& what) {
   };
 }
 
+// Handles what every `vigil <noun> <verb>` shares: usage without a verb or with --help, flag
+// parsing and its errors. Returns an exit code when the command is finished, nullopt to go on.
+std::optional<int> ParseSubcommand(const std::vector<std::string>& args, const char* usage, Flags* flags) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    fputs(usage, stdout);
+    return args.empty() ? 2 : 0;
+  }
+  Status s = flags->Parse(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (!s.ok()) return Fail(s.detail());
+  if (flags->help_requested()) {
+    fputs(usage, stdout);
+    fputs(flags->Usage().c_str(), stdout);
+    return 0;
+  }
+  return std::nullopt;
+}
+
 Result<std::unique_ptr<SqliteMetaStore>> OpenMeta(const Flags& flags) {
   auto paths = PrepareDataDir(flags.Get("data"));
   if (!paths.ok()) return paths.status();
@@ -40,18 +58,8 @@ int ProjectCommand(const std::vector<std::string>& args) {
       "       vigil project list --data DIR\n"
       "       vigil project disable|enable --data DIR --id ID\n"
       "Creates a project and prints one JSON line {\"id\":..,\"key\":..,\"dsn\":..}; list prints one such line per project.\n";
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    fputs(usage, stdout);
-    return args.empty() ? 2 : 0;
-  }
   Flags flags(DataNameFlags("project"));
-  Status s = flags.Parse(std::vector<std::string>(args.begin() + 1, args.end()));
-  if (!s.ok()) return Fail(s.detail());
-  if (flags.help_requested()) {
-    fputs(usage, stdout);
-    fputs(flags.Usage().c_str(), stdout);
-    return 0;
-  }
+  if (auto done = ParseSubcommand(args, usage, &flags)) return *done;
   auto meta = OpenMeta(flags);
   if (!meta.ok()) return Fail(meta.status().ToString());
   auto boot = Bootstrap(meta->get(), false);
@@ -103,19 +111,9 @@ int UserCommand(const std::vector<std::string>& args) {
       "Usage: vigil user set-password --data DIR --email EMAIL\n"
       "Sets a user's password (from VIGIL_ADMIN_PASSWORD, else a generated one, printed once) and ends\n"
       "the user's dashboard sessions. Use it when the first admin's password is lost.\n";
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    fputs(usage, stdout);
-    return args.empty() ? 2 : 0;
-  }
   Flags flags({{"data", "VIGIL_DATA", "./vigil-data", "DIR", "data directory of the instance"},
                {"email", "", "", "EMAIL", "the user's e-mail address"}});
-  Status s = flags.Parse(std::vector<std::string>(args.begin() + 1, args.end()));
-  if (!s.ok()) return Fail(s.detail());
-  if (flags.help_requested()) {
-    fputs(usage, stdout);
-    fputs(flags.Usage().c_str(), stdout);
-    return 0;
-  }
+  if (auto done = ParseSubcommand(args, usage, &flags)) return *done;
   if (args[0] != "set-password") return Fail("unknown user command '" + args[0] + "'\n" + usage);
   auto meta = OpenMeta(flags);
   if (!meta.ok()) return Fail(meta.status().ToString());
@@ -128,7 +126,7 @@ int UserCommand(const std::vector<std::string>& args) {
   auto hash = HashPassword(password);
   if (!hash.ok()) return Fail(hash.status().ToString());
   const User& u = user.value()->first;
-  s = (*meta)->SetPasswordHash(u.id, hash.value());
+  Status s = (*meta)->SetPasswordHash(u.id, hash.value());
   if (s.ok()) s = (*meta)->DeleteUserSessions(u.id, "");
   if (!s.ok()) return Fail(s.ToString());
   if (env && *env) printf("password of %s set from VIGIL_ADMIN_PASSWORD\n", u.email.c_str());
@@ -141,18 +139,8 @@ int TokenCommand(const std::vector<std::string>& args) {
       "Usage: vigil token create --data DIR --name NAME\n"
       "Creates an API token owned by the first admin and prints it; the HTTP API accepts it as\n"
       "'Authorization: Bearer <token>'. Only a hash is stored: keep the printed value.\n";
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    fputs(usage, stdout);
-    return args.empty() ? 2 : 0;
-  }
   Flags flags(DataNameFlags("token"));
-  Status s = flags.Parse(std::vector<std::string>(args.begin() + 1, args.end()));
-  if (!s.ok()) return Fail(s.detail());
-  if (flags.help_requested()) {
-    fputs(usage, stdout);
-    fputs(flags.Usage().c_str(), stdout);
-    return 0;
-  }
+  if (auto done = ParseSubcommand(args, usage, &flags)) return *done;
   if (args[0] != "create") return Fail("unknown token command '" + args[0] + "'\n" + usage);
   std::string name = flags.Get("name");
   if (name.empty() || name.size() > 200) return Fail("--name is required (1-200 characters)");

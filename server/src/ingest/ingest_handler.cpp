@@ -58,17 +58,11 @@ void IngestHandler::Register(Router* router) {
   });
 }
 
-void IngestHandler::Refuse(Responder& respond, HttpResponse r, std::string_view origin) {
-  if (metrics_.batches_refused) {
-    // The error code is the second field of the JSON body; extract it for the label.
-    std::string code = "unknown";
-    size_t p = r.body.find("\"error\":\"");
-    if (p != std::string::npos) {
-      size_t e = r.body.find('"', p + 9);
-      code = r.body.substr(p + 9, e - p - 9);
-    }
-    metrics_.batches_refused->With({code}).Add();
-  }
+void IngestHandler::Refuse(Responder& respond, int status, std::string_view code, std::string_view detail,
+                           std::string_view origin, int retry_after_s) {
+  if (metrics_.batches_refused) metrics_.batches_refused->With({std::string(code)}).Add();
+  HttpResponse r = JsonError(status, code, detail);
+  if (retry_after_s > 0) r.AddHeader("Retry-After", std::to_string(retry_after_s));
   AddCors(&r, origin);
   respond(std::move(r));
 }
@@ -96,44 +90,43 @@ void IngestHandler::HandlePost(const HttpRequest& req, const RouteParams& params
   std::string_view origin = req.Header("origin");
   int64_t pid = 0;
   if (!ParseId(params.Get("project"), &pid)) {
-    return Refuse(respond, JsonError(404, "not_found", "project id must be a positive integer"), origin);
+    return Refuse(respond, 404, "not_found", "project id must be a positive integer", origin);
   }
   std::string key = req.QueryParam("key");
   if (key.empty()) key = req.QueryParam("sentry_key");
-  if (key.empty()) return Refuse(respond, JsonError(401, "missing_key", "add ?key=<public key> from the DSN"), origin);
+  if (key.empty()) return Refuse(respond, 401, "missing_key", "add ?key=<public key> from the DSN", origin);
   auto project = projects_->ByKey(key);
-  if (!project) return Refuse(respond, JsonError(401, "unknown_key", "no project has this key"), origin);
+  if (!project) return Refuse(respond, 401, "unknown_key", "no project has this key", origin);
   if (project->id != pid) {
-    return Refuse(respond, JsonError(403, "wrong_project", "the key belongs to another project"), origin);
+    return Refuse(respond, 403, "wrong_project", "the key belongs to another project", origin);
   }
-  if (!project->enabled) return Refuse(respond, JsonError(403, "project_disabled", "the project is disabled"), origin);
+  if (!project->enabled) return Refuse(respond, 403, "project_disabled", "the project is disabled", origin);
   if (!origin.empty() && !OriginAllowed(project->allowed_origins, origin)) {
     // No CORS headers: the browser must not read the answer of a disallowed origin.
-    return Refuse(respond, JsonError(403, "origin_not_allowed", "origin is not allowed for this project"), {});
+    return Refuse(respond, 403, "origin_not_allowed", "origin is not allowed for this project", {});
   }
   std::string_view ct = MediaType(req.Header("content-type"));
   if (!ct.empty() && !IEquals(ct, "text/plain") && !IEquals(ct, "application/json")) {
-    return Refuse(respond, JsonError(415, "unsupported_media_type", "send text/plain or application/json"), origin);
+    return Refuse(respond, 415, "unsupported_media_type", "send text/plain or application/json", origin);
   }
   std::string_view enc = req.Header("content-encoding");
   std::string inflated;
   std::string_view body = req.body;
   if (!enc.empty() && !IEquals(enc, "identity")) {
     if (!IEquals(enc, "gzip")) {
-      return Refuse(respond, JsonError(415, "unsupported_encoding", "only gzip is supported"), origin);
+      return Refuse(respond, 415, "unsupported_encoding", "only gzip is supported", origin);
     }
     auto r = Gunzip(req.body, options_.max_decompressed_bytes);
     if (!r.ok()) {
       int status = r.status().code() == "body_too_large" ? 413 : 400;
-      return Refuse(respond, JsonError(status, r.status().code(), r.status().detail()), origin);
+      return Refuse(respond, status, r.status().code(), r.status().detail(), origin);
     }
     inflated = std::move(r.value());
     body = inflated;
   }
   auto parsed = parser_.Parse(body, pid, received_at);
   if (!parsed.ok()) {
-    return Refuse(respond,
-                  JsonError(BatchParser::StatusFor(parsed.status()), parsed.status().code(), parsed.status().detail()),
+    return Refuse(respond, BatchParser::StatusFor(parsed.status()), parsed.status().code(), parsed.status().detail(),
                   origin);
   }
   ParsedBatch& batch = parsed.value();
@@ -168,12 +161,10 @@ void IngestHandler::HandlePost(const HttpRequest& req, const RouteParams& params
   RateDecision d = limiter_->Acquire(pid, static_cast<int64_t>(batch.events.size()));
   if (!d.allowed) {
     if (metrics_.rate_limited) metrics_.rate_limited->With({d.reason}).Add(batch.events.size());
-    HttpResponse r = JsonError(429, "rate_limited",
-                               std::string(d.reason) == "daily"    ? "the project reached its daily event quota"
-                               : std::string(d.reason) == "global" ? "the server is over its total event rate"
-                                                                   : "the project is over its event rate quota");
-    r.AddHeader("Retry-After", std::to_string(d.retry_after_s));
-    return Refuse(respond, std::move(r), origin);
+    std::string_view why = std::string_view(d.reason) == "daily"    ? "the project reached its daily event quota"
+                           : std::string_view(d.reason) == "global" ? "the server is over its total event rate"
+                                                                    : "the project is over its event rate quota";
+    return Refuse(respond, 429, "rate_limited", why, origin, d.retry_after_s);
   }
   NormalizedBatch nb;
   nb.project_id = pid;
@@ -218,9 +209,7 @@ void IngestHandler::HandlePost(const HttpRequest& req, const RouteParams& params
     }
   });
   if (!queued) {
-    HttpResponse r = JsonError(503, "overloaded", "the write queue is full; retry later");
-    r.AddHeader("Retry-After", "1");
-    Refuse(*shared_respond, std::move(r), origin);
+    Refuse(*shared_respond, 503, "overloaded", "the write queue is full; retry later", origin, 1);
   }
 }
 

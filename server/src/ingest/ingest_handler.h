@@ -45,7 +45,10 @@ class IngestHandler {
   void HandleOptions(const HttpRequest& req, const RouteParams& params, Responder respond);
 
  private:
-  void Refuse(Responder& respond, HttpResponse r, std::string_view origin_header);
+  // Answers a refused batch with {"error": code, "detail": detail}, counts it by code, and adds
+  // CORS headers for `origin_header` (empty: none) and Retry-After when given.
+  void Refuse(Responder& respond, int status, std::string_view code, std::string_view detail,
+              std::string_view origin_header, int retry_after_s = 0);
 
   ProjectCache* projects_;
   RateLimiter* limiter_;

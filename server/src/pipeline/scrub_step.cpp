@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/json_writer.h"
@@ -39,14 +40,21 @@ bool IsSecretKey(std::string_view key, const ProjectSettings& s) {
 
 // Cheap pre-check on the raw text, so most events skip the parse: any secret word, extra key, or
 // a long digit run (a possible card number).
+// Whether `text` contains `lower_needle` ignoring ASCII case (no copy of the text).
+bool ContainsNoCase(std::string_view text, std::string_view lower_needle) {
+  auto it = std::search(text.begin(), text.end(), lower_needle.begin(), lower_needle.end(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
+  return it != text.end();
+}
+
 bool MightNeedScrubbing(std::string_view text, const ProjectSettings& s) {
-  std::string lower = Lower(text);
   if (s.scrub_defaults) {
     for (auto sub : kSecretSubstrings) {
-      if (lower.find(sub) != std::string::npos) return true;
+      if (ContainsNoCase(text, sub)) return true;
     }
     for (auto ex : kSecretExact) {
-      if (lower.find(ex) != std::string::npos) return true;
+      if (ContainsNoCase(text, ex)) return true;
     }
     int run = 0;
     for (char c : text) {
@@ -58,7 +66,7 @@ bool MightNeedScrubbing(std::string_view text, const ProjectSettings& s) {
     }
   }
   for (const auto& extra : s.scrub_keys) {
-    if (lower.find(Lower(extra)) != std::string::npos) return true;
+    if (!extra.empty() && ContainsNoCase(text, Lower(extra))) return true;
   }
   return false;
 }

@@ -175,6 +175,30 @@ double NumAt(simdjson::dom::element root, const char* key) {
   return NAN;
 }
 
+// The `n` entries with the largest counts, largest first.
+template <typename K>
+std::vector<std::pair<K, int64_t>> TopByCount(const std::map<K, int64_t>& counts, size_t n) {
+  std::vector<std::pair<K, int64_t>> v(counts.begin(), counts.end());
+  n = std::min(n, v.size());
+  std::partial_sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(n), v.end(),
+                    [](const auto& a, const auto& b) { return a.second > b.second; });
+  v.resize(n);
+  return v;
+}
+
+// {"<array>": [{"<k1>": first, "<k2>": second, "count": n}, …]} for counts keyed by two strings.
+std::string PairCountsJson(const char* array, const char* k1, const char* k2,
+                           const std::map<std::pair<std::string, std::string>, int64_t>& counts) {
+  std::string body;
+  JsonWriter w(&body);
+  w.BeginObject().Key(array).BeginArray();
+  for (const auto& [key, n] : TopByCount(counts, 100)) {
+    w.BeginObject().Field(k1, key.first).Field(k2, key.second).Field("count", n).EndObject();
+  }
+  w.EndArray().EndObject();
+  return body;
+}
+
 }  // namespace
 
 std::string AnalyticsApi::Rating(const std::string& m, double p) {
@@ -464,10 +488,8 @@ void AnalyticsApi::Register(Router* router) {
     JsonWriter w(&body);
     w.BeginObject();
     for (const char* k : {"browser", "os", "release", "country", "path", "environment"}) {
-      std::vector<std::pair<std::string, int64_t>> v(tags[k].begin(), tags[k].end());
-      std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
       w.Key(k).BeginArray();
-      for (size_t i = 0; i < v.size() && i < 20; ++i) w.BeginObject().Field("value", v[i].first).Field("count", v[i].second).EndObject();
+      for (const auto& [value, n] : TopByCount(tags[k], 20)) w.BeginObject().Field("value", value).Field("count", n).EndObject();
       w.EndArray();
     }
     w.EndObject();
@@ -518,16 +540,7 @@ void AnalyticsApi::Register(Router* router) {
       return true;
     });
     if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
-    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> v(flows.begin(), flows.end());
-    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    std::string body;
-    JsonWriter w(&body);
-    w.BeginObject().Key("flows").BeginArray();
-    for (size_t i = 0; i < v.size() && i < 100; ++i) {
-      w.BeginObject().Field("from", v[i].first.first).Field("to", v[i].first.second).Field("count", v[i].second).EndObject();
-    }
-    w.EndArray().EndObject();
-    SendJson(respond, std::move(body));
+    SendJson(respond, PairCountsJson("flows", "from", "to", flows));
   });
 
   add("/behaviour/clicks", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
@@ -541,16 +554,7 @@ void AnalyticsApi::Register(Router* router) {
       return clicks.size() < 50000;
     });
     if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
-    std::vector<std::pair<std::pair<std::string, std::string>, int64_t>> v(clicks.begin(), clicks.end());
-    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second > b.second; });
-    std::string body;
-    JsonWriter w(&body);
-    w.BeginObject().Key("clicks").BeginArray();
-    for (size_t i = 0; i < v.size() && i < 100; ++i) {
-      w.BeginObject().Field("selector", v[i].first.first).Field("text", v[i].first.second).Field("count", v[i].second).EndObject();
-    }
-    w.EndArray().EndObject();
-    SendJson(respond, std::move(body));
+    SendJson(respond, PairCountsJson("clicks", "selector", "text", clicks));
   });
 
   add("/behaviour/custom", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
@@ -589,10 +593,8 @@ void AnalyticsApi::Register(Router* router) {
       w.BeginObject().Field("name", v[i].first).Field("count", a.count).Field("users", static_cast<int64_t>(a.users.size()));
       w.Key("props").BeginObject();
       for (const auto& [k, values] : a.props) {
-        std::vector<std::pair<std::string, int64_t>> vals(values.begin(), values.end());
-        std::sort(vals.begin(), vals.end(), [](auto& x, auto& y) { return x.second > y.second; });
         w.Key(k).BeginArray();
-        for (size_t j = 0; j < vals.size() && j < 10; ++j) w.BeginObject().Field("value", vals[j].first).Field("count", vals[j].second).EndObject();
+        for (const auto& [value, n] : TopByCount(values, 10)) w.BeginObject().Field("value", value).Field("count", n).EndObject();
         w.EndArray();
       }
       w.EndObject().EndObject();
