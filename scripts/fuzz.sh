@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-replay}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DVIGIL_FUZZ=ON >/dev/null
-ninja -C build-fuzz -j"${JOBS:-2}" >/dev/null
+if ! out=$(ninja -C build-fuzz -j"${JOBS:-2}" 2>&1); then
+  echo "$out" | grep -v '^\[' >&2
+  echo "fuzz: building the fuzz targets failed" >&2
+  exit 1
+fi
 for bin in build-fuzz/bin/*_fuzz; do
   name=$(basename "$bin" _fuzz)
   corpus=server/fuzz/corpus/$name

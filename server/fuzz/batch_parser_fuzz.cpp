@@ -1,6 +1,7 @@
 // libFuzzer target for the ingest parsers: BatchParser on raw bytes, and Gunzip followed by the
 // parser (what a gzip-encoded request goes through). Checks invariants, not just "no crash":
-// accepted events carry valid JSON data, valid ids, and survive the queue codec unchanged.
+// accepted events carry valid JSON data, valid ids, and survive the queue codec unchanged; the
+// queue decoder refuses corrupt records with a reason.
 #include <simdjson.h>
 
 #include <cstdint>
@@ -59,6 +60,18 @@ void ParseAndCheck(std::string_view body) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   ParseAndCheck(input);
+  // The queue decoder on arbitrary bytes (a corrupt record): refuse or decode, never crash; what
+  // it decodes encodes and decodes again to the same events.
+  {
+    vigil::NormalizedBatch b, again;
+    std::string err;
+    if (vigil::DecodeBatch(input, &b, &err)) {
+      Check(vigil::DecodeBatch(vigil::EncodeBatch(b), &again, &err), "re-encoded record decodes");
+      Check(again.events.size() == b.events.size(), "re-encoded record count");
+    } else {
+      Check(!err.empty(), "refused record without reason");
+    }
+  }
   if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
     auto inflated = vigil::Gunzip(input, 1 << 20);
     if (inflated.ok()) ParseAndCheck(inflated.value());

@@ -158,6 +158,29 @@ TEST(ScrubStepTest, SecretsCardsAndUrls) {
   EXPECT_EQ(e2.data, R"({"password":"p","secret_sauce":"[Filtered]"})");
 }
 
+// The raw-text pre-check must let every secret word through, in any case and at any position
+// (each event holds exactly one suspicious thing, so a miss shows up as an unscrubbed value).
+TEST(ScrubStepTest, EverySecretWordAloneAnywhere) {
+  ProjectSettings s;
+  for (const char* key : {"password", "Passwd", "client_SECRET", "csrfToken", "api_key", "ApiKey", "Authorization",
+                          "set-cookie", "X-CSRF", "xsrf", "credit_card", "card_number", "CardNumber", "cvv", "CVC",
+                          "ssn", "private_key", "pwd", "Auth", "session", "SessionId"}) {
+    for (bool at_end : {false, true}) {
+      Event e;
+      e.data = at_end ? std::string(R"({"a":1,"b":[2,3],")") + key + R"(":"v"})"
+                      : std::string(R"({")") + key + R"(":"v","a":1,"b":[2,3]})";
+      EXPECT_EQ(ScrubStep::ScrubEvent(&e, s), 1) << key << (at_end ? " at the end" : " first");
+      EXPECT_EQ(e.data.find("\"v\""), std::string::npos) << e.data;
+    }
+  }
+  Event card;
+  card.data = R"({"note":"4111111111111111"})";
+  EXPECT_EQ(ScrubStep::ScrubEvent(&card, s), 1) << card.data;
+  Event spaced;
+  spaced.data = R"({"n":"5500 0000 0000 0004"})";
+  EXPECT_EQ(ScrubStep::ScrubEvent(&spaced, s), 1) << spaced.data;
+}
+
 TEST(QuotaTest, DailyAndGlobalCaps) {
   int64_t now = 86400000LL * 20000 + 3600000;  // 01:00 UTC
   TokenBucketLimiter limiter([](int64_t id) { return BucketSpec{1000, 1000, id == 1 ? 50 : 0}; }, [&] { return now; },

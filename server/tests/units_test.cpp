@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/event.h"
+#include "common/json_dom.h"
 #include "common/json_writer.h"
 #include "http/router.h"
 #include "ingest/project_cache.h"
@@ -73,6 +74,26 @@ TEST(JsonWriterTest, EscapesForHtmlAndControlChars) {
   EXPECT_EQ(out, "{\"m\":\"\\u003cimg src=x onerror=alert(1)\\u003e\\\"\\\\\\n\\u0001\\u0026\\u2028\"}");
 }
 
+// Parsed JSON written back: compact, numbers exact, strings escaped like JsonWriter (HTML-safe),
+// and it parses again to the same document.
+TEST(JsonDomTest, WritesElementsBack) {
+  simdjson::dom::parser parser;
+  std::string in = R"( { "s" : "a\"b\\c\n\u0001<x>&\u2028é" , "i" : -9223372036854775808 , "u" : 18446744073709551615 ,)"
+                   R"( "d" : 12.5 , "e" : 1e-7 , "big" : 1.7976931348623157e308 , "t" : true , "f" : false , "n" : null ,)"
+                   R"( "a" : [ 1 , [ ] , { } , "" ] } )";
+  simdjson::dom::element root;
+  ASSERT_EQ(parser.parse(in).get(root), simdjson::SUCCESS);
+  std::string out = ElementJson(root);
+  EXPECT_EQ(out, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\\u003cx\\u003e\\u0026\\u2028\xc3\xa9\",\"i\":-9223372036854775808,"
+                 "\"u\":18446744073709551615,\"d\":12.5,\"e\":1e-07,\"big\":1.7976931348623157e+308,\"t\":true,"
+                 "\"f\":false,\"n\":null,\"a\":[1,[],{},\"\"]}");
+  simdjson::dom::parser again;
+  simdjson::dom::element back;
+  ASSERT_EQ(again.parse(out).get(back), simdjson::SUCCESS);
+  EXPECT_EQ(ElementJson(back), out);
+  EXPECT_EQ(std::string_view(back["s"]), "a\"b\\c\n\x01<x>&\xe2\x80\xa8\xc3\xa9");
+}
+
 TEST(EventCodecTest, RoundTrip) {
   NormalizedBatch b;
   b.project_id = 3;
@@ -110,6 +131,84 @@ TEST(EventCodecTest, RoundTrip) {
   EXPECT_FALSE(back.events[0].duration.has_value());
   EXPECT_EQ(back.events[1].type, EventType::kSession);
   EXPECT_FALSE(back.events[1].value.has_value());
+}
+
+// Every field survives the binary record, including values that differ from the batch's.
+TEST(EventCodecTest, EveryFieldRoundTrips) {
+  NormalizedBatch b;
+  b.project_id = 7;
+  b.received_at = 1795400000123;
+  b.client_ip = "2001:db8::1";
+  b.user_agent = "UA";
+  b.client_hints = {{"sec-ch-ua", "\"Chromium\";v=\"131\""}, {"sec-ch-ua-mobile", "?0"}};
+  Event e;
+  e.project_id = 8;
+  e.received_at = -5;
+  e.event_id = "evt_0123456789";
+  e.ts = 1795400000000;
+  e.type = EventType::kError;
+  e.value = -0.25;
+  e.duration = 1e300;
+  e.status = -1;
+  e.issue_id = 1LL << 40;
+  e.data = R"({"frames":[{"f":"a.js"}]})";
+  std::string Event::*const kStrings[] = {&Event::name, &Event::uid, &Event::sid, &Event::release,
+                                          &Event::environment, &Event::url, &Event::path, &Event::referrer,
+                                          &Event::browser, &Event::browser_version, &Event::os, &Event::os_version,
+                                          &Event::device, &Event::country, &Event::region, &Event::city,
+                                          &Event::fingerprint, &Event::level, &Event::message};
+  int i = 0;
+  for (auto f : kStrings) {
+    ++i;
+    e.*f = "field" + std::to_string(i) + std::string(i * 7, 'x');
+  }
+  b.events.push_back(e);
+  NormalizedBatch back;
+  std::string err;
+  std::string record = EncodeBatch(b);
+  ASSERT_TRUE(DecodeBatch(record, &back, &err)) << err;
+  EXPECT_EQ(back.client_ip, b.client_ip);
+  EXPECT_EQ(back.client_hints, b.client_hints);
+  ASSERT_EQ(back.events.size(), 1u);
+  const Event& r = back.events[0];
+  EXPECT_EQ(r.project_id, 8);
+  EXPECT_EQ(r.received_at, -5);
+  EXPECT_EQ(r.ts, e.ts);
+  EXPECT_EQ(r.type, EventType::kError);
+  EXPECT_EQ(*r.value, -0.25);
+  EXPECT_EQ(*r.duration, 1e300);
+  EXPECT_EQ(*r.status, -1);
+  EXPECT_EQ(r.issue_id, 1LL << 40);
+  EXPECT_EQ(r.data, e.data);
+  for (auto f : kStrings) {
+    EXPECT_EQ(r.*f, e.*f);
+  }
+  // Every truncation and a trailing byte are refused with a reason, never misread.
+  for (size_t n = 0; n < record.size(); ++n) {
+    EXPECT_FALSE(DecodeBatch(std::string_view(record).substr(0, n), &back, &err)) << n;
+    EXPECT_FALSE(err.empty());
+  }
+  EXPECT_FALSE(DecodeBatch(record + "x", &back, &err));
+  EXPECT_FALSE(DecodeBatch("\x07garbage", &back, &err));
+  EXPECT_NE(err.find("version"), std::string::npos) << err;
+}
+
+// Records written by earlier servers (compact JSON) are still read after an upgrade.
+TEST(EventCodecTest, ReadsVersionZeroJsonRecords) {
+  std::string v0 =
+      R"({"project_id":2,"received_at":1000,"client_ip":"1.2.3.4","user_agent":"UA","events":[)"
+      R"({"event_id":"old_event_1","ts":900,"type":"vital","name":"LCP","value":2400.5,"path":"/a",)"
+      R"("data":{"rating":"good"}}]})";
+  NormalizedBatch back;
+  std::string err;
+  ASSERT_TRUE(DecodeBatch(v0, &back, &err)) << err;
+  EXPECT_EQ(back.project_id, 2);
+  ASSERT_EQ(back.events.size(), 1u);
+  EXPECT_EQ(back.events[0].event_id, "old_event_1");
+  EXPECT_EQ(back.events[0].type, EventType::kVital);
+  EXPECT_EQ(back.events[0].received_at, 1000);
+  EXPECT_EQ(*back.events[0].value, 2400.5);
+  EXPECT_EQ(back.events[0].data, R"({"rating":"good"})");
 }
 
 TEST(RollupViewsTest, PicksTheSmallestCoveringView) {

@@ -2,6 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+
+#include "common/json_dom.h"
 #include "common/json_writer.h"
 
 namespace vigil {
@@ -74,61 +77,193 @@ void WriteEventJson(JsonWriter& w, const Event& e) {
   w.EndObject();
 }
 
+
 namespace {
-// The queue's compact form of an event: like WriteEventJson, but empty strings, absent numbers and
-// the batch-level project_id/received_at are left out (DecodeBatch restores the defaults).
-void WriteCompactEvent(JsonWriter& w, const Event& e, const NormalizedBatch& b) {
-  w.BeginObject().Field("event_id", e.event_id).Field("ts", e.ts).Field("type", EventTypeName(e.type));
-  if (e.project_id != b.project_id) w.Field("project_id", e.project_id);
-  if (e.received_at != b.received_at) w.Field("received_at", e.received_at);
-  auto str = [&](std::string_view k, const std::string& v) {
-    if (!v.empty()) w.Field(k, v);
-  };
-  str("name", e.name);
-  if (e.value) w.Field("value", *e.value);
-  if (e.duration) w.Field("duration", *e.duration);
-  if (e.status) w.Field("status", int64_t{*e.status});
-  str("uid", e.uid);
-  str("sid", e.sid);
-  str("release", e.release);
-  str("environment", e.environment);
-  str("url", e.url);
-  str("path", e.path);
-  str("referrer", e.referrer);
-  str("browser", e.browser);
-  str("browser_version", e.browser_version);
-  str("os", e.os);
-  str("os_version", e.os_version);
-  str("device", e.device);
-  str("country", e.country);
-  str("region", e.region);
-  str("city", e.city);
-  str("fingerprint", e.fingerprint);
-  if (e.issue_id) w.Field("issue_id", e.issue_id);
-  str("level", e.level);
-  str("message", e.message);
-  if (!e.data.empty() && e.data != "{}") w.Key("data").Raw(e.data);
-  w.EndObject();
+// The queue's binary record (version 1). Integers are LEB128 varints (signed ones zigzag-encoded),
+// strings a varint length then the bytes, doubles 8 little-endian bytes. Per event, a varint
+// bitmask says which optional fields follow, in the order of kEventStrings below; empty strings,
+// absent numbers and values equal to the batch's are left out, and decoding restores them.
+// Version 0 records (compact JSON, first byte '{') written by older servers are still decoded.
+constexpr char kRecordV1 = 1;
+
+enum EventBits : uint32_t {
+  kHasProjectId = 1u << 0,
+  kHasReceivedAt = 1u << 1,
+  kHasValue = 1u << 2,
+  kHasDuration = 1u << 3,
+  kHasStatus = 1u << 4,
+  kHasIssueId = 1u << 5,
+  kHasData = 1u << 6,
+  kFirstStringBit = 7,  // then one bit per entry of kEventStrings
+};
+constexpr std::string Event::*kEventStrings[] = {
+    &Event::name,    &Event::uid,     &Event::sid,     &Event::release,         &Event::environment,
+    &Event::url,     &Event::path,    &Event::referrer, &Event::browser,        &Event::browser_version,
+    &Event::os,      &Event::os_version, &Event::device, &Event::country,       &Event::region,
+    &Event::city,    &Event::fingerprint, &Event::level, &Event::message};
+static_assert(kFirstStringBit + std::size(kEventStrings) <= 32);
+
+void PutVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+void PutSigned(std::string& out, int64_t v) {
+  PutVarint(out, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+}
+void PutString(std::string& out, std::string_view s) {
+  PutVarint(out, s.size());
+  out.append(s);
+}
+void PutDouble(std::string& out, double d) {
+  uint64_t bits;
+  memcpy(&bits, &d, sizeof bits);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(bits >> (8 * i)));
+}
+
+// Bounds-checked reader: any read past the end sets `bad`, and the record is refused.
+struct Reader {
+  const unsigned char* p;
+  const unsigned char* end;
+  bool bad = false;
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p == end) break;
+      unsigned char b = *p++;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    bad = true;
+    return 0;
+  }
+  int64_t Signed() {
+    uint64_t v = Varint();
+    return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+  }
+  std::string_view String() {
+    uint64_t n = Varint();
+    if (bad || n > static_cast<uint64_t>(end - p)) {
+      bad = true;
+      return {};
+    }
+    std::string_view s(reinterpret_cast<const char*>(p), n);
+    p += n;
+    return s;
+  }
+  double Double() {
+    if (end - p < 8) {
+      bad = true;
+      return 0;
+    }
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(p[i]) << (8 * i);
+    p += 8;
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+  }
+};
+
+bool DecodeBinary(std::string_view bytes, NormalizedBatch* out, std::string* error) {
+  Reader r{reinterpret_cast<const unsigned char*>(bytes.data()) + 1,
+           reinterpret_cast<const unsigned char*>(bytes.data()) + bytes.size()};
+  out->project_id = r.Signed();
+  out->received_at = r.Signed();
+  out->client_ip.assign(r.String());
+  out->user_agent.assign(r.String());
+  out->client_hints.clear();
+  out->is_bot = out->is_legacy_browser = false;
+  uint64_t hints = r.Varint();
+  for (uint64_t i = 0; i < hints && !r.bad; ++i) {
+    std::string_view k = r.String();
+    std::string_view v = r.String();
+    out->client_hints.emplace_back(std::string(k), std::string(v));
+  }
+  uint64_t count = r.Varint();
+  out->events.clear();
+  if (!r.bad && count <= bytes.size()) out->events.reserve(count);
+  for (uint64_t i = 0; i < count && !r.bad; ++i) {
+    Event& e = out->events.emplace_back();
+    e.event_id.assign(r.String());
+    e.ts = r.Signed();
+    uint64_t type = r.Varint();
+    if (type >= std::size(kTypeNames)) {
+      *error = "bad event type " + std::to_string(type);
+      return false;
+    }
+    e.type = static_cast<EventType>(type);
+    uint64_t bits = r.Varint();
+    e.project_id = bits & kHasProjectId ? r.Signed() : out->project_id;
+    e.received_at = bits & kHasReceivedAt ? r.Signed() : out->received_at;
+    if (bits & kHasValue) e.value = r.Double();
+    if (bits & kHasDuration) e.duration = r.Double();
+    if (bits & kHasStatus) e.status = static_cast<int>(r.Signed());
+    if (bits & kHasIssueId) e.issue_id = r.Signed();
+    if (bits & kHasData) e.data.assign(r.String());
+    for (size_t f = 0; f < std::size(kEventStrings); ++f) {
+      if (bits & (1u << (kFirstStringBit + f))) (e.*kEventStrings[f]).assign(r.String());
+    }
+  }
+  if (r.bad) {
+    *error = "truncated record";
+    return false;
+  }
+  if (r.p != r.end) {
+    *error = "trailing bytes after the record";
+    return false;
+  }
+  return true;
 }
 }  // namespace
 
 std::string EncodeBatch(const NormalizedBatch& b) {
   std::string out;
-  out.reserve(256 + b.events.size() * 512);
-  JsonWriter w(&out);
-  w.BeginObject()
-      .Field("project_id", b.project_id)
-      .Field("received_at", b.received_at)
-      .Field("client_ip", b.client_ip)
-      .Field("user_agent", b.user_agent);
-  if (!b.client_hints.empty()) {
-    w.Key("client_hints").BeginObject();
-    for (const auto& [k, v] : b.client_hints) w.Field(k, v);
-    w.EndObject();
+  size_t guess = 64 + b.client_ip.size() + b.user_agent.size();
+  for (const Event& e : b.events) guess += 96 + e.data.size() + e.url.size() + e.message.size() + e.name.size();
+  out.reserve(guess);
+  out.push_back(kRecordV1);
+  PutSigned(out, b.project_id);
+  PutSigned(out, b.received_at);
+  PutString(out, b.client_ip);
+  PutString(out, b.user_agent);
+  PutVarint(out, b.client_hints.size());
+  for (const auto& [k, v] : b.client_hints) {
+    PutString(out, k);
+    PutString(out, v);
   }
-  w.Key("events").BeginArray();
-  for (const Event& e : b.events) WriteCompactEvent(w, e, b);
-  w.EndArray().EndObject();
+  PutVarint(out, b.events.size());
+  for (const Event& e : b.events) {
+    PutString(out, e.event_id);
+    PutSigned(out, e.ts);
+    PutVarint(out, static_cast<uint64_t>(e.type));
+    uint32_t bits = 0;
+    if (e.project_id != b.project_id) bits |= kHasProjectId;
+    if (e.received_at != b.received_at) bits |= kHasReceivedAt;
+    if (e.value) bits |= kHasValue;
+    if (e.duration) bits |= kHasDuration;
+    if (e.status) bits |= kHasStatus;
+    if (e.issue_id) bits |= kHasIssueId;
+    bool has_data = !e.data.empty() && e.data != "{}";
+    if (has_data) bits |= kHasData;
+    for (size_t f = 0; f < std::size(kEventStrings); ++f) {
+      if (!(e.*kEventStrings[f]).empty()) bits |= 1u << (kFirstStringBit + f);
+    }
+    PutVarint(out, bits);
+    if (bits & kHasProjectId) PutSigned(out, e.project_id);
+    if (bits & kHasReceivedAt) PutSigned(out, e.received_at);
+    if (e.value) PutDouble(out, *e.value);
+    if (e.duration) PutDouble(out, *e.duration);
+    if (e.status) PutSigned(out, *e.status);
+    if (e.issue_id) PutSigned(out, e.issue_id);
+    if (has_data) PutString(out, e.data);
+    for (size_t f = 0; f < std::size(kEventStrings); ++f) {
+      const std::string& v = e.*kEventStrings[f];
+      if (!v.empty()) PutString(out, v);
+    }
+  }
   return out;
 }
 
@@ -148,6 +283,16 @@ int64_t Int(element obj, const char* key) {
 }  // namespace
 
 bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* error) {
+  if (bytes.empty()) {
+    *error = "empty record";
+    return false;
+  }
+  if (bytes[0] == kRecordV1) return DecodeBinary(bytes, out, error);
+  if (bytes[0] != '{') {
+    *error = "unknown record version " + std::to_string(static_cast<unsigned char>(bytes[0]));
+    return false;
+  }
+  // Version 0: the compact JSON records of earlier servers (still in a queue after an upgrade).
   thread_local simdjson::dom::parser parser;
   element root;
   auto err = parser.parse(bytes.data(), bytes.size()).get(root);
@@ -202,7 +347,8 @@ bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* erro
         int64_t n = 0;
         if (v.get(n) == simdjson::SUCCESS) return n;
         double d;
-        if (v.get(d) == simdjson::SUCCESS) return static_cast<int64_t>(d);
+        // Out-of-range doubles (a corrupt record) read as 0: the cast would be undefined.
+        if (v.get(d) == simdjson::SUCCESS && d > -9.2e18 && d < 9.2e18) return static_cast<int64_t>(d);
         return 0;
       };
       if (k == "project_id") ev.project_id = i64();
@@ -218,7 +364,7 @@ bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* erro
       else if (k == "value") ev.value = num();
       else if (k == "duration") ev.duration = num();
       else if (k == "status") {
-        if (auto d = num()) ev.status = static_cast<int>(*d);
+        if (auto d = num(); d && *d > -2147483648.0 && *d < 2147483648.0) ev.status = static_cast<int>(*d);
       } else if (k == "uid") set(&ev.uid);
       else if (k == "sid") set(&ev.sid);
       else if (k == "release") set(&ev.release);
@@ -238,7 +384,7 @@ bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* erro
       else if (k == "issue_id") ev.issue_id = i64();
       else if (k == "level") set(&ev.level);
       else if (k == "message") set(&ev.message);
-      else if (k == "data") ev.data = simdjson::minify(v);
+      else if (k == "data") ev.data = ElementJson(v);
     }
     out->events.push_back(std::move(ev));
   }

@@ -53,8 +53,9 @@ struct NormalizedBatch {
   bool is_legacy_browser = false;
 };
 
-// Serializes a batch for the queue (compact JSON), and parses it back. Decode fails only on
-// corrupt input, which the queue never produces.
+// Serializes a batch for the queue (a compact binary record, see event.cpp), and parses it back.
+// Decode also reads the compact-JSON records of older versions, and fails (with a reason) on
+// corrupt or truncated input.
 std::string EncodeBatch(const NormalizedBatch& batch);
 bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* error);
 

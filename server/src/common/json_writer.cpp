@@ -5,46 +5,57 @@
 
 namespace vigil {
 
+namespace {
+// Bytes that stop the copy loop of AppendJsonEscaped: control characters, quote, backslash, the
+// HTML-sensitive <, > and &, and 0xE2 (the lead byte of U+2028/U+2029).
+struct EscapeTable {
+  bool stop[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 0x20; ++c) stop[c] = true;
+    for (unsigned char c : {'"', '\\', '<', '>', '&'}) stop[c] = true;
+    stop[0xE2] = true;
+  }
+};
+constexpr EscapeTable kEscape;
+}  // namespace
+
 void AppendJsonEscaped(std::string* out, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
-  size_t run_start = 0;
-  auto flush = [&](size_t i) {
-    if (i > run_start) out->append(s.data() + run_start, i - run_start);
-  };
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    const char* rep = nullptr;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    size_t run = i;
+    while (run < n && !kEscape.stop[p[run]]) ++run;
+    if (run > i) out->append(s.data() + i, run - i);
+    if (run == n) break;
+    unsigned char c = p[run];
+    i = run + 1;
     switch (c) {
-      case '"': rep = "\\\""; break;
-      case '\\': rep = "\\\\"; break;
-      case '\n': rep = "\\n"; break;
-      case '\r': rep = "\\r"; break;
-      case '\t': rep = "\\t"; break;
-      case '\b': rep = "\\b"; break;
-      case '\f': rep = "\\f"; break;
-      case '<': rep = "\\u003c"; break;
-      case '>': rep = "\\u003e"; break;
-      case '&': rep = "\\u0026"; break;
-      default: break;
-    }
-    if (rep) {
-      flush(i);
-      out->append(rep);
-      run_start = i + 1;
-    } else if (c < 0x20) {
-      flush(i);
-      char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out->append(buf, 6);
-      run_start = i + 1;
-    } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-               (static_cast<unsigned char>(s[i + 2]) == 0xA8 || static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-      flush(i);
-      out->append(static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
-      i += 2;
-      run_start = i + 1;
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      case '<': out->append("\\u003c"); break;
+      case '>': out->append("\\u003e"); break;
+      case '&': out->append("\\u0026"); break;
+      case 0xE2:
+        if (run + 2 < n && p[run + 1] == 0x80 && (p[run + 2] == 0xA8 || p[run + 2] == 0xA9)) {
+          out->append(p[run + 2] == 0xA8 ? "\\u2028" : "\\u2029");
+          i = run + 3;
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+        break;
+      default: {
+        char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(buf, 6);
+      }
     }
   }
-  flush(s.size());
 }
 
 void JsonWriter::Separator() {
@@ -116,6 +127,10 @@ JsonWriter& JsonWriter::Null() {
   Separator();
   out_->append("null");
   return *this;
+}
+std::string* JsonWriter::RawValue() {
+  Separator();
+  return out_;
 }
 JsonWriter& JsonWriter::Raw(std::string_view json) {
   Separator();

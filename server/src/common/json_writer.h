@@ -25,6 +25,9 @@ class JsonWriter {
   JsonWriter& Null();
   // Inserts already-serialized JSON verbatim (the caller guarantees it is valid).
   JsonWriter& Raw(std::string_view json);
+  // Writes the separator and returns the output, for a caller that appends one valid value itself
+  // (e.g. AppendElementJson) without an intermediate string.
+  std::string* RawValue();
 
   // Convenience: Key(k) followed by a value.
   JsonWriter& Field(std::string_view k, std::string_view v) { return Key(k).String(v); }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "common/json_dom.h"
 #include "common/json_writer.h"
 #include "common/random.h"
 
@@ -84,7 +85,7 @@ Status ParseContext(element root, BatchContext* ctx) {
           return Status::Error("invalid_field", rej.detail);
         }
       } else {
-        w.Key(k).Raw(simdjson::minify(v));
+        AppendElementJson(w.Key(k).RawValue(), v);
         any = true;
       }
     }
@@ -94,7 +95,7 @@ Status ParseContext(element root, BatchContext* ctx) {
   element sdk;
   if (root["sdk"].get(sdk) == simdjson::SUCCESS) {
     if (sdk.type() != element_type::OBJECT) return Status::Error("invalid_field", "sdk must be an object");
-    ctx->sdk = simdjson::minify(sdk);
+    ctx->sdk = ElementJson(sdk);
   }
   return Status::Ok();
 }
@@ -274,7 +275,7 @@ Result<ParsedBatch> BatchParser::Parse(std::string_view body, int64_t project_id
           reject("field_too_long", "fingerprint is longer than 512 bytes");
           bad = true;
         } else {
-          w.Key("fingerprint").Raw(simdjson::minify(v));
+          w.Key("fingerprint").Raw(ElementJson(v));
         }
       } else if (k == "data") {
         if (v.is_null()) continue;
@@ -287,7 +288,7 @@ Result<ParsedBatch> BatchParser::Parse(std::string_view body, int64_t project_id
         }
       } else {
         if (k == "exception") have_message_or_exception = true;
-        w.Key(k).Raw(simdjson::minify(v));
+        AppendElementJson(w.Key(k).RawValue(), v);
       }
     }
     if (bad) continue;
@@ -361,7 +362,7 @@ Result<ParsedBatch> BatchParser::Parse(std::string_view body, int64_t project_id
     }
     if (have_user_data) {
       object user_obj = user_data.get_object().value_unsafe();
-      for (auto [k, v] : user_obj) w.Key(k).Raw(simdjson::minify(v));
+      for (auto [k, v] : user_obj) AppendElementJson(w.Key(k).RawValue(), v);
     }
     if (!ctx.extra.empty()) w.Key("context").Raw(ctx.extra);
     if (!ctx.sdk.empty()) w.Key("sdk").Raw(ctx.sdk);

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/thread_priority.h"
 
 namespace vigil {
 
@@ -15,6 +16,7 @@ Processor::~Processor() { Stop(std::chrono::milliseconds(0)); }
 void Processor::Start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "vigil-process");
+    LowerThreadPriority();
     Loop();
   });
 }

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
+#include "common/json_dom.h"
 #include "common/json_writer.h"
 
 namespace vigil {
@@ -38,35 +40,69 @@ bool IsSecretKey(std::string_view key, const ProjectSettings& s) {
   return false;
 }
 
-// Cheap pre-check on the raw text, so most events skip the parse: any secret word, extra key, or
-// a long digit run (a possible card number).
-// Whether `text` contains `lower_needle` ignoring ASCII case (no copy of the text).
-bool ContainsNoCase(std::string_view text, std::string_view lower_needle) {
-  auto it = std::search(text.begin(), text.end(), lower_needle.begin(), lower_needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) == b;
-  });
-  return it != text.end();
-}
+inline unsigned char LowerAscii(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
+// The default secret words by their first two (lowercase) bytes, so the pre-check below looks at
+// each position of the text once and compares only the words that can start there.
+struct SecretWordIndex {
+  static constexpr int kMaxSlots = 32;
+  uint8_t slot_of[65536] = {};  // bigram -> 1 + slot, 0: no word starts with it
+  std::vector<std::string_view> slots[kMaxSlots];
+  int used = 0;
+  static unsigned Bigram(unsigned char a, unsigned char b) { return (static_cast<unsigned>(a) << 8) | b; }
+  SecretWordIndex() {
+    auto add = [&](std::string_view w) {
+      unsigned b = Bigram(static_cast<unsigned char>(w[0]), static_cast<unsigned char>(w[1]));
+      if (!slot_of[b]) slot_of[b] = static_cast<uint8_t>(++used);
+      slots[slot_of[b] - 1].push_back(w);
+    };
+    for (auto w : kSecretSubstrings) add(w);
+    for (auto w : kSecretExact) add(w);
+  }
+  // Whether a word starts at t[i], given the lowercase bigram there (ASCII case ignored).
+  bool WordAt(const unsigned char* t, size_t n, size_t i, unsigned bigram) const {
+    uint8_t slot = slot_of[bigram];
+    if (!slot) return false;
+    for (std::string_view w : slots[slot - 1]) {
+      if (w.size() > n - i) continue;
+      size_t k = 2;
+      while (k < w.size() && LowerAscii(t[i + k]) == static_cast<unsigned char>(w[k])) ++k;
+      if (k == w.size()) return true;
+    }
+    return false;
+  }
+};
+const SecretWordIndex kWordIndex;
+static_assert(std::size(kSecretSubstrings) + std::size(kSecretExact) <= SecretWordIndex::kMaxSlots);
+
+// Cheap pre-check on the raw text, so most events skip the parse: any secret word (ignoring ASCII
+// case), any extra key, or a long digit run (a possible card number). One pass over the text.
 bool MightNeedScrubbing(std::string_view text, const ProjectSettings& s) {
-  if (s.scrub_defaults) {
-    for (auto sub : kSecretSubstrings) {
-      if (ContainsNoCase(text, sub)) return true;
-    }
-    for (auto ex : kSecretExact) {
-      if (ContainsNoCase(text, ex)) return true;
-    }
+  if (s.scrub_defaults && text.size() >= 2) {
+    const auto* t = reinterpret_cast<const unsigned char*>(text.data());
+    size_t n = text.size();
     int run = 0;
-    for (char c : text) {
-      if (std::isdigit(static_cast<unsigned char>(c))) {
+    unsigned char cur = LowerAscii(t[0]);
+    for (size_t i = 0; i < n; ++i) {
+      unsigned char c = t[i];
+      if (c >= '0' && c <= '9') {
         if (++run >= 13) return true;
       } else if (c != ' ' && c != '-') {
         run = 0;
       }
+      if (i + 1 == n) break;
+      unsigned char next = LowerAscii(t[i + 1]);
+      if (kWordIndex.WordAt(t, n, i, SecretWordIndex::Bigram(cur, next))) return true;
+      cur = next;
     }
   }
-  for (const auto& extra : s.scrub_keys) {
-    if (!extra.empty() && ContainsNoCase(text, Lower(extra))) return true;
+  if (!s.scrub_keys.empty()) {
+    std::string lowered = Lower(text);
+    for (const auto& extra : s.scrub_keys) {
+      if (extra.empty()) continue;
+      std::string needle = Lower(extra);
+      if (memmem(lowered.data(), lowered.size(), needle.data(), needle.size()) != nullptr) return true;
+    }
   }
   return false;
 }
@@ -110,7 +146,7 @@ class Scrubber {
         break;
       }
       default:
-        w.Raw(simdjson::minify(v));
+        w.Raw(ElementJson(v));
     }
   }
 

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "common/clock.h"
+#include "common/json_dom.h"
 #include "common/json_writer.h"
 #include "grouping/fingerprint.h"
 #include "query/api_common.h"
@@ -576,7 +577,7 @@ void AnalyticsApi::Register(Router* router) {
           auto& values = a.props[std::string(k)];
           if (values.size() >= 50) continue;
           std::string_view sv;
-          values[v.get(sv) == simdjson::SUCCESS ? std::string(sv) : simdjson::minify(v)]++;
+          values[v.get(sv) == simdjson::SUCCESS ? std::string(sv) : ElementJson(v)]++;
         }
       }
       return by_name.size() < 5000;

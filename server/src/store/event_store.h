@@ -28,8 +28,9 @@ struct EventQuery {
 class EventStore {
  public:
   virtual ~EventStore() = default;
-  // Stores the events in one atomic write. Idempotent by (project_id, event_id): an event already
-  // stored is skipped, so a replayed queue record never duplicates. Returns how many were new.
+  // Stores the events in one atomic write. Idempotent by (project_id, ts, event_id): an event
+  // already stored is skipped, so a replayed queue record or a resent batch never duplicates.
+  // Returns how many were new.
   virtual Result<size_t> Insert(const std::vector<Event>& events) = 0;
   // Calls `fn` for each matching event (up to q.limit; order per q.oldest_first) without holding
   // them all in memory; `fn` returns false to stop early.

@@ -1,5 +1,12 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <pthread.h>
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "common/thread_priority.h"
+
 namespace vigil {
 
 SqliteStmt& SqliteStmt::operator=(SqliteStmt&& o) noexcept {
@@ -69,7 +76,7 @@ SqliteDb::~SqliteDb() {
   if (db_) sqlite3_close_v2(db_);
 }
 
-Status SqliteDb::Open(const std::string& path, const std::string& synchronous) {
+Status SqliteDb::Open(const std::string& path, const std::string& synchronous, int page_size) {
   int rc = sqlite3_open_v2(path.c_str(), &db_,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -77,7 +84,9 @@ Status SqliteDb::Open(const std::string& path, const std::string& synchronous) {
     return Status::Error("sqlite_open", path + ": " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);
-  Status s = Exec("PRAGMA journal_mode=WAL");
+  Status s = page_size > 0 ? Exec("PRAGMA page_size=" + std::to_string(page_size)) : Status::Ok();
+  if (!s.ok()) return s;
+  s = Exec("PRAGMA journal_mode=WAL");
   if (!s.ok()) return s;
   s = Exec("PRAGMA synchronous=" + synchronous);
   if (!s.ok()) return s;
@@ -130,6 +139,88 @@ Status SqliteDb::Migrate(const std::vector<std::string>& migrations, const std::
     }
   }
   return Exec("COMMIT");
+}
+
+SqliteCheckpointer::~SqliteCheckpointer() { Stop(); }
+
+Status SqliteCheckpointer::Start(SqliteDb* writer, const std::string& path, const std::string& synchronous,
+                                 int threshold_pages, const char* thread_name) {
+  threshold_pages_ = std::max(1, threshold_pages);
+  Status s = writer->Exec("PRAGMA wal_autocheckpoint=0");
+  if (!s.ok()) return s;
+  s = db_.Open(path, synchronous);
+  if (!s.ok()) return s;
+  s = db_.Exec("PRAGMA wal_autocheckpoint=0");
+  if (!s.ok()) return s;
+  sqlite3_wal_hook(writer->raw(), &SqliteCheckpointer::OnCommit, this);
+  std::string name(thread_name);
+  thread_ = std::thread([this, name] {
+    pthread_setname_np(pthread_self(), name.c_str());
+    LowerThreadPriority();
+    Loop();
+  });
+  return Status::Ok();
+}
+
+void SqliteCheckpointer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int SqliteCheckpointer::OnCommit(void* self, sqlite3* db, const char* name, int wal_pages) {
+  auto* c = static_cast<SqliteCheckpointer*>(self);
+  bool inline_checkpoint = false;
+  {
+    std::lock_guard<std::mutex> lock(c->mu_);
+    if (wal_pages >= 16 * c->threshold_pages_) {
+      inline_checkpoint = true;  // the thread is far behind (or cannot finish): bound the WAL here
+    } else if (wal_pages >= c->threshold_pages_ && !c->wanted_ && !c->running_ && !c->copied_) {
+      c->wanted_ = true;
+      c->cv_.notify_one();
+    }
+  }
+  if (inline_checkpoint) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
+int64_t SqliteCheckpointer::passes() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return passes_;
+}
+
+bool SqliteCheckpointer::PassFinished() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return copied_;
+}
+
+void SqliteCheckpointer::Complete(SqliteDb* writer) {
+  sqlite3_wal_checkpoint_v2(writer->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  std::lock_guard<std::mutex> lock(mu_);
+  copied_ = false;
+}
+
+void SqliteCheckpointer::Loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return wanted_ || stopping_; });
+      if (stopping_) return;
+      wanted_ = false;
+      running_ = true;
+    }
+    int rc = sqlite3_wal_checkpoint_v2(db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      LogWarn("checkpoint failed", {{"error", std::string(sqlite3_errmsg(db_.raw()))}});
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ = false;
+    copied_ = true;
+    ++passes_;
+  }
 }
 
 }  // namespace vigil

@@ -6,7 +6,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <string_view>
 #include <vector>
 
@@ -58,7 +61,8 @@ class SqliteDb {
   SqliteDb& operator=(const SqliteDb&) = delete;
 
   // Opens (creating) `path` in WAL mode with a busy timeout. `synchronous` is "NORMAL" or "FULL".
-  Status Open(const std::string& path, const std::string& synchronous = "NORMAL");
+  // `page_size` (bytes, a power of two up to 65536) applies only when the file is created.
+  Status Open(const std::string& path, const std::string& synchronous = "NORMAL", int page_size = 0);
   Status Exec(const std::string& sql);
   Result<SqliteStmt> Prepare(std::string_view sql);
   int64_t Changes() const { return sqlite3_changes64(db_); }
@@ -72,6 +76,47 @@ class SqliteDb {
 
  private:
   sqlite3* db_ = nullptr;
+};
+
+// Moves the bulk of WAL checkpointing off a database's write connection. The writer's automatic
+// checkpoint is turned off; after a commit that leaves at least `threshold_pages` in the WAL, a
+// thread with its own connection copies the WAL into the database (PASSIVE: it never blocks the
+// writer or readers). A checkpoint on another connection alone can chase a busy writer forever
+// (the WAL only starts over when it is completely copied as a write transaction begins), so when
+// PassFinished(), the writer calls Complete() before its next transaction: it copies the few
+// frames added meanwhile, and the WAL restarts from its beginning. If the thread falls far behind
+// (16 times the threshold), the writer checkpoints after its commit.
+class SqliteCheckpointer {
+ public:
+  SqliteCheckpointer() = default;
+  ~SqliteCheckpointer();
+  SqliteCheckpointer(const SqliteCheckpointer&) = delete;
+  SqliteCheckpointer& operator=(const SqliteCheckpointer&) = delete;
+
+  // `writer` must stay open until Stop() (or destruction); `thread_name` is at most 15 bytes.
+  Status Start(SqliteDb* writer, const std::string& path, const std::string& synchronous, int threshold_pages,
+               const char* thread_name);
+  void Stop();
+
+  // Writer thread, before a write transaction (see above).
+  bool PassFinished();
+  void Complete(SqliteDb* writer);
+  int64_t passes();  // background passes so far
+
+ private:
+  static int OnCommit(void* self, sqlite3* db, const char* name, int wal_pages);
+  void Loop();
+
+  SqliteDb db_;
+  int threshold_pages_ = 1000;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;   // the writer asked for a pass
+  bool running_ = false;  // a pass is running
+  bool copied_ = false;   // a pass finished; the writer completes it before its next transaction
+  bool stopping_ = false;
+  int64_t passes_ = 0;
+  std::thread thread_;
 };
 
 }  // namespace vigil

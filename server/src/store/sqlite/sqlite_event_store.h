@@ -26,6 +26,7 @@ class SqliteEventStore : public EventStore {
   std::mutex write_mu_;
   SqliteDb write_db_;
   SqliteStmt insert_;
+  SqliteCheckpointer checkpointer_;  // after write_db_: stops before the connection closes
   std::mutex read_mu_;
   SqliteDb read_db_;
 };

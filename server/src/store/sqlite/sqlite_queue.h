@@ -35,6 +35,7 @@ class SqliteQueue : public Queue {
   Status Commit(uint64_t offset) override;
   int64_t Depth() const override;
   void Close() override;
+  int64_t checkpoint_passes() { return checkpointer_.passes(); }
 
  private:
   explicit SqliteQueue(SqliteQueueOptions o) : opt_(std::move(o)) {}
@@ -60,9 +61,12 @@ class SqliteQueue : public Queue {
   uint64_t deleted_upto_ = 0;
   bool closing_ = false;
   std::thread writer_;
+  // A group commit never stalls while the WAL is copied into the database file.
+  SqliteCheckpointer checkpointer_;
 
   // Consumer side (one thread).
   std::mutex read_mu_;
+  std::mutex sql_read_mu_;  // held while the consumer's SELECT runs (see WriterLoop)
   SqliteDb read_db_;
   SqliteStmt select_;
   uint64_t read_cursor_ = 0;

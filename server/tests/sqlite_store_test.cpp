@@ -1,0 +1,142 @@
+// The embedded stores on their own: the event store's identity rule and schema migration, and the
+// queue's page size and background checkpoints.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_event_store.h"
+#include "store/sqlite/sqlite_queue.h"
+#include "test_support.h"
+
+namespace vigil {
+namespace {
+
+Event MakeEvent(std::string id, int64_t ts, std::string name = "n") {
+  Event e;
+  e.project_id = 1;
+  e.event_id = std::move(id);
+  e.ts = ts;
+  e.received_at = ts + 5;
+  e.type = EventType::kCustom;
+  e.name = std::move(name);
+  e.data = R"({"k":1})";
+  return e;
+}
+
+int64_t QueryInt(SqliteDb& db, const std::string& sql) {
+  auto st = db.Prepare(sql);
+  EXPECT_TRUE(st.ok()) << st.status().ToString();
+  auto row = st->Step();
+  EXPECT_TRUE(row.ok() && row.value()) << sql;
+  return st->Int(0);
+}
+
+TEST(SqliteEventStoreTest, AnEventIsStoredOnceByProjectTimestampAndId) {
+  std::string dir = test::MakeTempDir("vigil-store");
+  auto store = SqliteEventStore::Open(dir + "/events.db");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto& s = *store.value();
+  auto n = s.Insert({MakeEvent("evt_aaaaaaaa", 1000), MakeEvent("evt_bbbbbbbb", 2000)});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n.value(), 2u);
+  // A replayed record or resent batch: nothing new.
+  n = s.Insert({MakeEvent("evt_aaaaaaaa", 1000, "again"), MakeEvent("evt_bbbbbbbb", 2000)});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n.value(), 0u);
+  // Same id in another project is another event.
+  Event other = MakeEvent("evt_aaaaaaaa", 1000);
+  other.project_id = 2;
+  EXPECT_EQ(s.Insert({other}).value(), 1u);
+  EventQuery q;
+  q.project_id = 1;
+  auto rows = s.Query(q);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].event_id, "evt_bbbbbbbb");  // newest first
+  EXPECT_EQ((*rows)[1].name, "n");                 // the first copy kept
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SqliteEventStoreTest, MigratesAVersionTwoDatabaseKeepingItsEvents) {
+  std::string dir = test::MakeTempDir("vigil-store");
+  std::string path = dir + "/events.db";
+  {
+    SqliteDb db;
+    ASSERT_TRUE(db.Open(path).ok());
+    std::vector<std::string> v2(EventStoreMigrations().begin(), EventStoreMigrations().begin() + 2);
+    ASSERT_TRUE(db.Migrate(v2, "events").ok());
+    ASSERT_TRUE(db.Exec("INSERT INTO events(project_id, event_id, ts, received_at, type, name) VALUES"
+                        "(1, 'old_event_1', 500, 501, 'custom', 'a'), (1, 'old_event_2', 700, 701, 'custom', 'b')")
+                    .ok());
+  }
+  auto store = SqliteEventStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(store.value()->Insert({MakeEvent("old_event_1", 500), MakeEvent("new_event_3", 900)}).value(), 1u);
+  EventQuery q;
+  q.project_id = 1;
+  q.since = 600;
+  auto rows = store.value()->Query(q);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].event_id, "new_event_3");
+  EXPECT_EQ((*rows)[1].event_id, "old_event_2");
+  store.value().reset();
+  SqliteDb db;
+  ASSERT_TRUE(db.Open(path).ok());
+  EXPECT_EQ(QueryInt(db, "PRAGMA user_version"), static_cast<int64_t>(EventStoreMigrations().size()));
+  EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_by_ts_id'"), 1);
+  EXPECT_EQ(QueryInt(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('events_by_event_id', 'events_by_ts')"), 0);
+  std::filesystem::remove_all(dir);
+}
+
+// 100 MiB through the queue at about 50 MiB/s while a consumer commits: the background
+// checkpointer keeps copying the WAL into queue.db and the WAL starts over, so the WAL file stays
+// far below what went through it.
+TEST(SqliteQueueTest, LargePagesAndBackgroundCheckpointsBoundTheWal) {
+  std::string dir = test::MakeTempDir("vigil-queue");
+  SqliteQueueOptions opt;
+  opt.path = dir + "/queue.db";
+  opt.max_depth = 100000;
+  auto q = SqliteQueue::Open(opt);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  auto& queue = *q.value();
+  const std::string payload(64 * 1024, 'x');  // 100 MiB in 1600 records
+  const int kRecords = 1600;
+  std::atomic<int> done{0};
+  std::thread consumer([&] {
+    std::vector<QueueRecord> records;
+    int seen = 0;
+    while (seen < kRecords) {
+      ASSERT_TRUE(queue.Poll(64, std::chrono::milliseconds(200), &records).ok());
+      if (records.empty()) continue;
+      seen += static_cast<int>(records.size());
+      queue.Commit(records.back().offset);
+    }
+  });
+  for (int i = 0; i < kRecords; ++i) {
+    while (!queue.Enqueue(payload, [&](const Status& s) {
+      EXPECT_TRUE(s.ok());
+      done++;
+    })) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (i % 4 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  consumer.join();
+  auto wal = std::filesystem::file_size(opt.path + "-wal");
+  printf("[queue] WAL file %.1f MiB after %d MiB of records, %lld background checkpoints\n", wal / 1048576.0,
+         kRecords / 16, static_cast<long long>(queue.checkpoint_passes()));
+  EXPECT_LT(wal, 40u << 20) << "WAL of " << wal << " bytes after 100 MiB of records";
+  EXPECT_GT(queue.checkpoint_passes(), 2);
+  queue.Close();  // the writer has called every `done` when Close returns
+  EXPECT_EQ(done.load(), kRecords);
+  SqliteDb db;
+  ASSERT_TRUE(db.Open(opt.path).ok());
+  EXPECT_EQ(QueryInt(db, "PRAGMA page_size"), 16384);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace vigil
