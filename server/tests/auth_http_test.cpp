@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "test_support.h"
 
@@ -94,6 +95,38 @@ TEST_F(AuthHttpTest, MembersSeeOnlyTheirProjects) {
   EXPECT_EQ(Call("GET", "/api/v1/projects/" + a_id + "/issues", "", member).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/projects/" + b_id + "/issues", "", member).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/projects/" + b_id + "/events", "", member).status, 404);
+  // A member lists whom the project's issues can be assigned to (members and admins), not the
+  // users of other projects; assigning to someone who cannot see the project is refused.
+  auto u2 = Call("POST", "/api/v1/users", R"({"email":"bob@example.com","password":"bob-password","role":"member"})", admin);
+  ASSERT_EQ(u2.status, 201) << u2.body;
+  std::string bob = u2.body.substr(6, u2.body.find(',') - 6);
+  ASSERT_EQ(Call("PUT", "/api/v1/projects/" + b_id + "/members", "{\"user_ids\":[" + bob + "]}", admin).status, 200);
+  auto assignable = Call("GET", "/api/v1/projects/" + a_id + "/members", "", member);
+  ASSERT_EQ(assignable.status, 200) << assignable.body;
+  EXPECT_NE(assignable.body.find("\"email\":\"ann@example.com\""), std::string::npos) << assignable.body;
+  EXPECT_NE(assignable.body.find("\"email\":\"admin@localhost\",\"role\":\"admin\""), std::string::npos) << assignable.body;
+  EXPECT_EQ(assignable.body.find("bob@example.com"), std::string::npos) << assignable.body;
+  EXPECT_EQ(Call("GET", "/api/v1/projects/" + b_id + "/members", "", member).status, 404);
+  std::string now = std::to_string(time(nullptr) * 1000LL);
+  auto proj_a = Call("GET", "/api/v1/projects", "", member);
+  std::string a_key = JsonString(proj_a.body, "key");
+  ASSERT_EQ(Call("POST", "/api/" + a_id + "/events?key=" + a_key,
+                 R"({"events":[{"type":"error","name":"js","message":"boom","ts":)" + now + "}]}")
+                .status,
+            204);
+  std::string issue_id;
+  for (int i = 0; i < 100 && issue_id.empty(); ++i) {
+    auto issues = Call("GET", "/api/v1/projects/" + a_id + "/issues", "", member);
+    size_t at = issues.body.find("{\"id\":");
+    if (at != std::string::npos) issue_id = issues.body.substr(at + 6, issues.body.find(',', at) - at - 6);
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_FALSE(issue_id.empty());
+  std::string issue_path = "/api/v1/projects/" + a_id + "/issues/" + issue_id;
+  EXPECT_EQ(Call("PUT", issue_path, "{\"assignee\":" + bob + "}", member).status, 400);
+  auto assigned = Call("PUT", issue_path, "{\"assignee\":" + uid + "}", member);
+  EXPECT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_NE(assigned.body.find("\"assignee\":" + uid), std::string::npos) << assigned.body;
   // Members cannot administer.
   EXPECT_EQ(Call("PUT", "/api/v1/projects/" + a_id, R"({"name":"x"})", member).status, 403);
   EXPECT_EQ(Call("GET", "/api/v1/users", "", member).status, 403);

@@ -160,7 +160,14 @@ TEST(ReleaseOrderTest, Table) {
   } cases[] = {
       {"shop@1.10.0", "shop@1.9.2", true}, {"shop@1.9.2", "shop@1.10.0", false}, {"shop@2.0.0", "shop@2.0.0", true},
       {"shop@v2.1", "shop@2.0.9", true},   {"2.0.0", "1.0.0", true},             {"other@3.0.0", "shop@1.0.0", false},
-      {"abc123", "def456", false},         {"abc123", "abc123", true},           {"shop@2.0.0-rc1", "shop@2.0.0", true},
+      {"abc123", "def456", false},         {"abc123", "abc123", true},
+      // Pre-releases come before their release (SemVer §11); build metadata is ignored.
+      {"shop@2.0.0-rc1", "shop@2.0.0", false},       {"shop@2.0.0", "shop@2.0.0-rc1", true},
+      {"shop@2.0.0-rc.10", "shop@2.0.0-rc.2", true}, {"shop@2.0.0-rc.2", "shop@2.0.0-rc.10", false},
+      {"shop@2.0.0-beta", "shop@2.0.0-alpha", true}, {"shop@2.0.0-alpha.1", "shop@2.0.0-alpha", true},
+      {"shop@2.0.0-alpha", "shop@2.0.0-alpha.1", false}, {"shop@2.0.0-1", "shop@2.0.0-alpha", false},
+      {"shop@2.0.0rc1", "shop@1.9.9", true},          {"shop@2.0.0+build.7", "shop@2.0.0", true},
+      {"shop@2.0", "shop@2.0.0", true},               {"shop@2.1.0-rc1", "shop@2.0.5", true},
   };
   for (const auto& c : cases) EXPECT_EQ(ReleaseAtLeast(c.release, c.base), c.at_least) << c.release << " vs " << c.base;
 }

@@ -7,6 +7,7 @@
 
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_event_store.h"
+#include "store/sqlite/sqlite_meta_store.h"
 #include "store/sqlite/sqlite_queue.h"
 #include "test_support.h"
 
@@ -135,6 +136,46 @@ TEST(SqliteQueueTest, LargePagesAndBackgroundCheckpointsBoundTheWal) {
   SqliteDb db;
   ASSERT_TRUE(db.Open(opt.path).ok());
   EXPECT_EQ(QueryInt(db, "PRAGMA page_size"), 16384);
+  std::filesystem::remove_all(dir);
+}
+
+// Deleting the newest project must not hand its id (or its issues' ids) to the next project: the
+// processor caches "project/fingerprint -> issue id" and would stamp the new project's events with
+// a deleted issue.
+TEST(SqliteMetaStoreTest, ProjectAndIssueIdsAreNeverReused) {
+  std::string dir = test::MakeTempDir("vigil-meta");
+  auto meta = SqliteMetaStore::Open(dir + "/meta.db");
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  auto& m = *meta.value();
+  auto a = m.CreateProject("a");
+  auto b = m.CreateProject("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  IssueObservation o;
+  o.project_id = b->id;
+  o.fingerprint = "fp-1";
+  o.title = "TypeError";
+  o.ts = 1000;
+  auto issue_b = m.EnsureIssue(o);
+  ASSERT_TRUE(issue_b.ok()) << issue_b.status().ToString();
+  ASSERT_TRUE(m.DeleteProject(b->id).ok());
+  auto c = m.CreateProject("c");
+  ASSERT_TRUE(c.ok());
+  EXPECT_GT(c->id, b->id);
+  o.project_id = c->id;
+  auto issue_c = m.EnsureIssue(o);
+  ASSERT_TRUE(issue_c.ok());
+  EXPECT_GT(issue_c.value(), issue_b.value());
+  auto recorded = m.RecordIssueEvents({o});
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_EQ(recorded.value().at(0), issue_c.value());
+  // The floors survive a restart.
+  meta.value().reset();
+  auto again = SqliteMetaStore::Open(dir + "/meta.db");
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(again.value()->DeleteProject(c->id).ok());
+  auto d = again.value()->CreateProject("d");
+  ASSERT_TRUE(d.ok());
+  EXPECT_GT(d->id, c->id);
   std::filesystem::remove_all(dir);
 }
 

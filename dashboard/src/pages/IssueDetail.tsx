@@ -199,11 +199,12 @@ export function EventView({ ev }: { ev: StoredEvent }) {
 
 function Actions({ issue, onChanged }: { issue: Issue; onChanged: (i: Issue) => void }) {
   const { t } = useI18n();
-  const { project, user } = useApp();
+  const { project } = useApp();
   const [release, setRelease] = useState(issue.last_release || '');
   const [err, setErr] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
-  const users = useApi<{ users: User[] }>(user.role === 'admin' ? '/users' : null);
+  // Everyone the issue can be assigned to (the project's members and the admins); any member may read it.
+  const users = useApi<{ users: User[] }>(`/projects/${project!.id}/members`);
   const act = async (body: Record<string, unknown>) => {
     setBusy(true);
     setErr(null);

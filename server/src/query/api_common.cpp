@@ -1,7 +1,7 @@
 #include "query/api_common.h"
 
+#include <algorithm>
 #include <charconv>
-
 
 namespace vigil {
 
@@ -41,4 +41,18 @@ bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaSto
   if (who_out) *who_out = std::move(who);
   return true;
 }
+Result<std::vector<User>> AssignableUsers(MetaStore* meta, int64_t pid) {
+  auto members = meta->ProjectMembers(pid);
+  if (!members.ok()) return members.status();
+  auto users = meta->ListUsers();
+  if (!users.ok()) return users.status();
+  std::vector<User> out;
+  for (User& u : users.value()) {
+    bool member = std::find(members->begin(), members->end(), u.id) != members->end();
+    if (u.role == "admin" || member) out.push_back(std::move(u));
+  }
+  std::sort(out.begin(), out.end(), [](const User& a, const User& b) { return a.id < b.id; });
+  return out;
+}
+
 }  // namespace vigil

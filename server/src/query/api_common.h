@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "auth/principal.h"
 #include "http/router.h"
@@ -18,5 +19,8 @@ bool AuthorizeProject(const HttpRequest& req, const RouteParams& params, MetaSto
 // Authenticates (Bearer or session + CSRF); responds 401/403 and returns false on failure.
 bool AuthorizeUser(const HttpRequest& req, MetaStore* meta, Responder& respond, Principal* who);
 bool ParseInt64(const std::string& s, int64_t* out);
+// The users who can see project `pid` (its members and every admin), by id: whom its issues can
+// be assigned to.
+Result<std::vector<User>> AssignableUsers(MetaStore* meta, int64_t pid);
 
 }  // namespace vigil

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "common/json_writer.h"
 #include "query/api_common.h"
 
@@ -117,8 +119,13 @@ void IssuesApi::Update(const HttpRequest& req, const RouteParams& params, Respon
       return respond(JsonError(400, "invalid_field", "assignee must be a user id or null"));
     }
     if (uid) {
-      auto u = meta_->GetUser(uid);
-      if (!u.ok() || !u.value()) return respond(JsonError(400, "invalid_field", "no user " + std::to_string(uid)));
+      auto users = AssignableUsers(meta_, pid);
+      if (!users.ok()) return respond(JsonError(500, "internal", users.status().detail()));
+      bool ok = std::any_of(users->begin(), users->end(), [&](const User& u) { return u.id == uid; });
+      if (!ok) {
+        return respond(JsonError(400, "invalid_field",
+                                 "user " + std::to_string(uid) + " cannot see this project (not a member or admin)"));
+      }
     }
     Status st = meta_->SetIssueAssignee(pid, iid, uid);
     if (!st.ok()) return respond(JsonError(st.code() == "not_found" ? 404 : 500, st.code(), st.detail()));

@@ -130,10 +130,19 @@ void ProjectsApi::Members(const HttpRequest& req, const RouteParams& params, Res
   if (!AuthorizeProject(req, params, meta_, respond, &pid, &who)) return;
   auto m = meta_->ProjectMembers(pid);
   if (!m.ok()) return respond(JsonError(500, "internal", m.status().detail()));
+  auto users = AssignableUsers(meta_, pid);
+  if (!users.ok()) return respond(JsonError(500, "internal", users.status().detail()));
   std::string body;
   JsonWriter w(&body);
   w.BeginObject().Key("user_ids").BeginArray();
   for (int64_t id : m.value()) w.Int(id);
+  w.EndArray();
+  // Everyone who can see the project (its members and the admins): whom its issues can be
+  // assigned to. Readable by any member, unlike GET /api/v1/users.
+  w.Key("users").BeginArray();
+  for (const User& u : users.value()) {
+    w.BeginObject().Field("id", u.id).Field("email", u.email).Field("role", u.role).EndObject();
+  }
   w.EndArray().EndObject();
   respond(JsonOk(200, std::move(body)));
 }

@@ -93,8 +93,9 @@ struct IssueStatusChange {
   int64_t ignore_until_ts = 0;
 };
 
-// True when `release` is the same as or later than `base` ("shop@1.10.0" >= "shop@1.9.2"); compares
-// the dotted numeric parts after the last '@' when both have them, else tests equality.
+// True when `release` is the same as or later than `base` ("shop@1.10.0" >= "shop@1.9.2"): same
+// package before the last '@', then Semantic Versioning precedence of what follows (missing parts
+// are 0, "2.0.0-rc.1" < "2.0.0", build metadata ignored); releases without numbers only equal.
 bool ReleaseAtLeast(const std::string& release, const std::string& base);
 
 class MetaStore {

@@ -100,6 +100,18 @@ CREATE TABLE sessions(
 CREATE INDEX sessions_by_user ON sessions(user_id);
 ALTER TABLE issues ADD COLUMN assignee INTEGER NOT NULL DEFAULT 0;
 )sql",
+      // 5: project and issue ids are never reused after a deletion (a plain INTEGER PRIMARY KEY
+      // takes max(id) + 1, so deleting the newest project would hand its id, and a cached
+      // "project/fingerprint -> issue id", to the next one). Inserts take `last + 1`.
+      R"sql(
+CREATE TABLE id_floors(name TEXT PRIMARY KEY, last INTEGER NOT NULL);
+INSERT INTO id_floors VALUES ('projects', (SELECT COALESCE(MAX(id), 0) FROM projects)),
+                             ('issues', (SELECT COALESCE(MAX(id), 0) FROM issues));
+CREATE TRIGGER projects_id_floor AFTER INSERT ON projects
+  BEGIN UPDATE id_floors SET last = max(last, NEW.id) WHERE name = 'projects'; END;
+CREATE TRIGGER issues_id_floor AFTER INSERT ON issues
+  BEGIN UPDATE id_floors SET last = max(last, NEW.id) WHERE name = 'issues'; END;
+)sql",
   };
   return kMigrations;
 }
@@ -131,29 +143,74 @@ Result<std::unique_ptr<SqliteMetaStore>> SqliteMetaStore::Open(const std::string
   return s;
 }
 
+namespace {
+// A release's version after its last '@': dotted numbers, then an optional pre-release
+// ("-rc.1", or "rc1" right after the numbers) and build metadata ("+build.5", ignored), as in
+// Semantic Versioning 2.0.0 §9–11.
+struct ReleaseVersion {
+  std::string package;
+  std::vector<long> numbers;
+  std::string pre;
+};
+
+bool ParseReleaseVersion(const std::string& r, ReleaseVersion* out) {
+  size_t at = r.rfind('@');
+  out->package = at == std::string::npos ? std::string() : r.substr(0, at);
+  std::string_view v = at == std::string::npos ? std::string_view(r) : std::string_view(r).substr(at + 1);
+  if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v.remove_prefix(1);
+  size_t i = 0;
+  while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) {
+    long n = 0;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])) && n < 1000000000) n = n * 10 + (v[i++] - '0');
+    out->numbers.push_back(n);
+    if (i + 1 < v.size() && v[i] == '.' && std::isdigit(static_cast<unsigned char>(v[i + 1]))) ++i;
+    else break;
+  }
+  if (out->numbers.empty()) return false;
+  std::string_view rest = v.substr(i);
+  rest = rest.substr(0, rest.find('+'));
+  if (!rest.empty() && (rest[0] == '-' || rest[0] == '.')) rest.remove_prefix(1);
+  out->pre = std::string(rest);
+  return true;
+}
+
+// Pre-release precedence (SemVer §11.4): dot-separated identifiers, numeric ones compared as
+// numbers and lower than alphanumeric ones, a shorter list lower when it is a prefix.
+int ComparePreRelease(std::string_view a, std::string_view b) {
+  while (true) {
+    if (a.empty() || b.empty()) return a.empty() == b.empty() ? 0 : (a.empty() ? -1 : 1);
+    std::string_view x = a.substr(0, a.find('.')), y = b.substr(0, b.find('.'));
+    a.remove_prefix(std::min(a.size(), x.size() + 1));
+    b.remove_prefix(std::min(b.size(), y.size() + 1));
+    auto numeric = [](std::string_view s) {
+      return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    };
+    bool nx = numeric(x), ny = numeric(y);
+    if (nx && ny) {
+      std::string_view tx = x.substr(std::min(x.find_first_not_of('0'), x.size() - 1));
+      std::string_view ty = y.substr(std::min(y.find_first_not_of('0'), y.size() - 1));
+      if (tx.size() != ty.size()) return tx.size() < ty.size() ? -1 : 1;
+      if (int c = tx.compare(ty)) return c < 0 ? -1 : 1;
+    } else if (nx != ny) {
+      return nx ? -1 : 1;
+    } else if (int c = x.compare(y)) {
+      return c < 0 ? -1 : 1;
+    }
+  }
+}
+}  // namespace
+
 bool ReleaseAtLeast(const std::string& release, const std::string& base) {
   if (release == base) return true;
-  auto version = [](const std::string& r, std::vector<long>* out) {
-    size_t at = r.rfind('@');
-    std::string v = at == std::string::npos ? r : r.substr(at + 1);
-    if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) v = v.substr(1);
-    size_t i = 0;
-    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) {
-      long n = 0;
-      while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) n = n * 10 + (v[i++] - '0');
-      out->push_back(n);
-      if (i < v.size() && v[i] == '.') ++i;
-      else break;
-    }
-    return !out->empty();
-  };
-  std::vector<long> a, b;
-  auto prefix = [](const std::string& r) {
-    size_t at = r.rfind('@');
-    return at == std::string::npos ? std::string() : r.substr(0, at);
-  };
-  if (prefix(release) != prefix(base) || !version(release, &a) || !version(base, &b)) return false;
-  return !std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
+  ReleaseVersion a, b;
+  if (!ParseReleaseVersion(release, &a) || !ParseReleaseVersion(base, &b) || a.package != b.package) return false;
+  size_t n = std::max(a.numbers.size(), b.numbers.size());
+  a.numbers.resize(n, 0);
+  b.numbers.resize(n, 0);
+  if (a.numbers != b.numbers) return b.numbers < a.numbers;
+  // Same numbers: a release is later than its pre-releases ("2.0.0" > "2.0.0-rc1").
+  if (a.pre.empty() || b.pre.empty()) return a.pre.empty();
+  return ComparePreRelease(a.pre, b.pre) >= 0;
 }
 
 namespace {
@@ -198,8 +255,8 @@ Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vecto
   SqliteDb& db = issues_db_;
   auto find = db.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND fingerprint = ?");
   auto create = db.Prepare(
-      "INSERT INTO issues(project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, first_release, "
-      "last_release) VALUES(?,?,?,?,?,?,?,?,?,?)");
+      "INSERT INTO issues(id, project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, "
+      "first_release, last_release) VALUES((SELECT last + 1 FROM id_floors WHERE name = 'issues'),?,?,?,?,?,?,?,?,?,?)");
   auto add_user = db.Prepare("INSERT OR IGNORE INTO issue_users(issue_id, uid) VALUES(?, ?)");
   auto add_session = db.Prepare("INSERT OR IGNORE INTO issue_sessions(issue_id, sid) VALUES(?, ?)");
   auto update = db.Prepare(
@@ -313,8 +370,9 @@ Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vecto
 Result<int64_t> SqliteMetaStore::EnsureIssue(const IssueObservation& o) {
   std::lock_guard<std::mutex> lock(issues_mu_);
   auto ins = issues_db_.Prepare(
-      "INSERT INTO issues(project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, first_release, "
-      "last_release) VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(project_id, fingerprint) DO NOTHING");
+      "INSERT INTO issues(id, project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, "
+      "first_release, last_release) VALUES((SELECT last + 1 FROM id_floors WHERE name = 'issues'),?,?,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(project_id, fingerprint) DO NOTHING");
   if (!ins.ok()) return ins.status();
   ins->Bind(1, o.project_id).Bind(2, o.fingerprint).Bind(3, o.title).Bind(4, o.culprit).Bind(5, o.kind)
       .Bind(6, o.level.empty() ? std::string_view("error") : std::string_view(o.level)).Bind(7, o.ts).Bind(8, o.ts)
@@ -415,7 +473,8 @@ Status SqliteMetaStore::UpdateIssueStatus(int64_t project_id, int64_t issue_id, 
 
 Result<Project> SqliteMetaStore::CreateProject(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto st = db_.Prepare("INSERT INTO projects(name, public_key, created_at) VALUES(?,?,?)");
+  auto st = db_.Prepare("INSERT INTO projects(id, name, public_key, created_at) "
+                        "VALUES((SELECT last + 1 FROM id_floors WHERE name = 'projects'),?,?,?)");
   if (!st.ok()) return st.status();
   Project p;
   p.name = name;
