@@ -68,12 +68,14 @@ try {
 const code = readFileSync(bundle);
 const f = (n) => n.toFixed(4);
 // SDK cost = measured - what the page pays without the SDK (the click dispatch, creating the Error).
-const sdkCost = {
-  track: perEvent.track.median,
-  captureMessage: perEvent.captureMessage.median,
-  captureException: perEvent.captureException.median - perEvent.newError.median,
-  click: perEvent.click.median - baseline.click.median,
-};
+const cost = (m) => ({
+  track: perEvent.track[m],
+  captureMessage: perEvent.captureMessage[m],
+  captureException: perEvent.captureException[m] - perEvent.newError[m],
+  click: perEvent.click[m] - baseline.click[m],
+});
+const sdkCost = cost('median');
+const sdkMean = cost('mean');
 const chromium = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).stdout.trim();
 const lines = [
   '',
@@ -83,13 +85,13 @@ const lines = [
   '',
   'Command: `npm run bench:sdk` (`node e2e/sdk/bench.mjs`; `BENCH_LOADS`, `BENCH_SAMPLES` change the counts; `--append` writes this section, `--strict` exits 1 when a target is missed).',
   '',
-  `Per event, main thread (${SAMPLES} samples of ${BATCH} calls each after a warm-up; each sample divided by ${BATCH}; includes building a batch and handing it to fetch every 50 events). Target: SDK cost ≤ 0.1 ms median.`,
+  `Per event, main thread (${SAMPLES} samples of ${BATCH} calls each after a warm-up; each sample divided by ${BATCH}). The SDK sends a full batch (50 events) in the next task; in this synchronous loop its queue fills instead (500 events) and is sent within the call that fills it, so the median is the call itself and the samples holding a send are the p95/max. The mean spreads all sending over the calls (building the batches, handing each request to fetch, and a final \`Vigil.flush()\`). Target: SDK cost ≤ 0.1 ms median.`,
   '',
-  '| call | median ms | p95 ms | max ms | SDK cost, median ms |',
-  '|---|---|---|---|---|',
-  ...Object.entries(perEvent).map(([k, v]) => `| \`${k}\` | ${f(v.median)} | ${f(v.p95)} | ${f(v.max)} | ${k in sdkCost ? f(sdkCost[k]) : '(page only)'} |`),
-  `| \`click\` without the SDK | ${f(baseline.click.median)} | ${f(baseline.click.p95)} | ${f(baseline.click.max)} | |`,
-  `| \`new Error\` without the SDK | ${f(baseline.newError.median)} | ${f(baseline.newError.p95)} | ${f(baseline.newError.max)} | |`,
+  '| call | median ms | mean ms | p95 ms | max ms | SDK cost, median ms | SDK cost, mean ms |',
+  '|---|---|---|---|---|---|---|',
+  ...Object.entries(perEvent).map(([k, v]) => `| \`${k}\` | ${f(v.median)} | ${f(v.mean)} | ${f(v.p95)} | ${f(v.max)} | ${k in sdkCost ? f(sdkCost[k]) : '(page only)'} | ${k in sdkMean ? f(sdkMean[k]) : ''} |`),
+  `| \`click\` without the SDK | ${f(baseline.click.median)} | ${f(baseline.click.mean)} | ${f(baseline.click.p95)} | ${f(baseline.click.max)} | | |`,
+  `| \`new Error\` without the SDK | ${f(baseline.newError.median)} | ${f(baseline.newError.mean)} | ${f(baseline.newError.p95)} | ${f(baseline.newError.max)} | | |`,
   '',
   `Page load (${LOADS} loads; median):`,
   '',

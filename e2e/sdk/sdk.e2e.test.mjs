@@ -72,9 +72,20 @@ describe('browser SDK end to end', () => {
 
     const handled = errors.find((e) => e.message === 'Error: handled and captured');
     assert.equal(handled.data.handled, true);
-    assert.ok(Array.isArray(handled.data.breadcrumbs) || handled.data.breadcrumbs === undefined);
+    assert.deepEqual(handled.data.breadcrumbs.at(-1), { category: 'custom', message: 'before the handled error: ü €', ts: handled.data.breadcrumbs.at(-1).ts });
     // every event id is the SDK's (retries dedup)
     for (const e of errors) assert.match(e.event_id, /^[0-9A-Za-z_-]{22}$/);
+    await leave(page);
+  });
+
+  it('delivers a synchronous burst of errors larger than the queue, each with its breadcrumbs', async () => {
+    const { page } = await open('burst');
+    const events = await waitForEvents(vigil, 'burst', (ev) => byType(ev, 'error').length >= 600);
+    const errors = byType(events, 'error');
+    assert.equal(errors.length, 600);
+    assert.equal(new Set(errors.map((e) => e.message)).size, 600);
+    assert.ok(errors.every((e) => e.data.breadcrumbs.length === 1 && e.data.breadcrumbs[0].message === 'before the burst'));
+    assert.ok(errors.every((e) => !e.data.sdk.drops), 'nothing dropped');
     await leave(page);
   });
 

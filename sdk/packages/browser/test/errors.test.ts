@@ -129,4 +129,19 @@ describe('errorsIntegration', () => {
     expect(errs.map((e) => e.message)).toEqual(['Error: same', 'Error: same', 'Error: different']);
     expect(net.batches.at(-1)!.sdk.drops).toEqual({ deduplicated: 3 });
   });
+
+  it('keeps at most 100 fingerprints per session, then starts over', async () => {
+    initWithoutDefaults({ dsn: DSN, integrations: [identityIntegration(), errorsIntegration({ maxDuplicates: 1 })] });
+    const fire = (m: string) => dispatchError(new Error(m), m);
+    for (let i = 0; i < 100; i++) fire(`distinct ${i}`);
+    fire('distinct 0'); // still counted: dropped
+    fire('distinct 100'); // the 101st fingerprint: the counts start over
+    fire('distinct 0'); // sent again
+    fire('distinct 100'); // counted since the restart: dropped
+    await flush();
+    const sent = net.events('error').map((e) => e.message);
+    expect(sent).toHaveLength(102);
+    expect(sent.slice(-2)).toEqual(['Error: distinct 100', 'Error: distinct 0']);
+    expect(net.batches.flatMap((b) => (b.sdk.drops ? [b.sdk.drops] : []))).toEqual([{ deduplicated: 2 }]);
+  });
 });

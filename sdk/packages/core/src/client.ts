@@ -7,7 +7,7 @@ import { DropCounter } from './drops';
 import { ingestUrl, parseDsn } from './dsn';
 import { exceptionFields } from './exception';
 import { Scope } from './scope';
-import { BatchQueue } from './transport';
+import { BatchQueue, type Crumbs } from './transport';
 import type {
   BatchContext,
   Breadcrumb,
@@ -253,8 +253,12 @@ export class Client implements ClientLike {
       event = next;
     }
     if (isErr && !event.breadcrumbs) {
-      const crumbs = this.scope.getBreadcrumbs();
-      if (crumbs.length) event.breadcrumbs = crumbs;
+      const crumbs: Crumbs = this.scope.getBreadcrumbs();
+      if (crumbs.length) {
+        event.breadcrumbs = crumbs;
+        // Without beforeSend nothing changes them before sending: the transport uses their JSON.
+        if (!this.options.beforeSend) crumbs._json = this.scope._crumbsJson();
+      }
     }
     if (this.options.beforeSend && !hint.internal) {
       let out: VigilEvent | null = event;
@@ -278,8 +282,7 @@ export class Client implements ClientLike {
   private _isFiltered(event: VigilEvent): boolean {
     const o = this.options;
     const exc = event.exception as { type?: string; value?: string } | undefined;
-    const texts = [event.message || '', exc ? `${exc.type}: ${exc.value}` : ''];
-    if (o.ignoreErrors && texts.some((t) => t && matchesAny(t, o.ignoreErrors))) return true;
+    if (o.ignoreErrors && [event.message || '', exc ? `${exc.type}: ${exc.value}` : ''].some((t) => t && matchesAny(t, o.ignoreErrors))) return true;
     if (!o.denyUrls && !o.allowUrls) return false;
     const frames = event.frames as StackFrame[] | undefined;
     let url = (event.filename as string) || '';

@@ -6,6 +6,6 @@ export { exceptionFields, errorKey, type ExceptionFields } from './exception';
 export { RateLimit, parseRetryAfter } from './ratelimit';
 export { Scope } from './scope';
 export { parseStack, parseStackLine, MAX_FRAMES } from './stacktrace';
-export { BatchQueue, byteSize, utf8Length, type BatchQueueDeps, type EventStore } from './transport';
+export { BatchQueue, byteSize, utf8Length, type BatchQueueDeps, type Crumbs, type EventStore } from './transport';
 export * from './types';
 export { debugLog, describe, eventId, hash, isError, matchesAny, normalize, originalConsole, randomId, stripQuery, truncate } from './utils';

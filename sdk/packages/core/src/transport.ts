@@ -1,17 +1,26 @@
 /**
- * The batching transport: a bounded in-memory queue flushed as batches at `maxBatchEvents` events or
- * `flushInterval` ms (errors within `errorFlushInterval`), whichever comes first. Batches are split
- * so each body stays under `maxBatchBytes` and holds at most `maxBatchEvents` events. 429/503
+ * The batching transport: a bounded in-memory queue flushed as batches at `maxBatchEvents` events (in
+ * the next task) or `flushInterval` ms (errors within `errorFlushInterval`), whichever comes first.
+ * Batches are split so each body stays under `maxBatchBytes` and holds at most `maxBatchEvents`
+ * events. Events are serialized only when a batch is built (breadcrumbs arrive pre-serialized, see
+ * `Crumbs`), and each body's size is the sum of its events' sizes, not measured again. 429/503
  * `Retry-After` pauses sending; network failures and other 5xx back off exponentially (at most
  * `MAX_ATTEMPTS` per event); every event that is not delivered is counted in `DropCounter` and the
- * counts travel in `sdk.drops` of the next batch.
+ * counts travel in `sdk.drops` of the next request.
  *
  * The actual sending (fetch, keepalive, sendBeacon) is a `SendFunction` given by the platform.
  * Not thread-safe; one instance per client, used from the page's main thread.
  */
 import { DropCounter } from './drops';
 import { RateLimit } from './ratelimit';
-import type { DropReason, SendFunction, TransportOptions, TransportResponse, VigilEvent } from './types';
+import type { Breadcrumb, DropReason, SendFunction, TransportOptions, TransportResponse, VigilEvent } from './types';
+
+/**
+ * An error's `breadcrumbs` as the client attaches them: with their JSON and its UTF-8 size when
+ * nothing may change them before sending (no `beforeSend`), so a batch of errors does not serialize
+ * the same breadcrumbs once per error. JSON.stringify of an array ignores the extra member.
+ */
+export type Crumbs = Breadcrumb[] & { _json?: [json: string, bytes: number] };
 
 /** Stores unsent events across page loads (browser: localStorage). */
 export interface EventStore {
@@ -62,7 +71,7 @@ export function utf8Length(s: string): number {
   return n;
 }
 
-type Batch = [body: string, events: VigilEvent[], drops?: Partial<Record<DropReason, number>>];
+type Batch = [body: string, events: VigilEvent[], bytes: number, drops?: Partial<Record<DropReason, number>>];
 
 export class BatchQueue {
   readonly rateLimit = new RateLimit();
@@ -118,8 +127,15 @@ export class BatchQueue {
           this.flush(true);
         });
       }
-    } else if (q.length >= o.maxBatchEvents) this.flush();
-    else this._schedule(event.type == 'error' ? o.errorFlushInterval : o.flushInterval);
+    } else if (q.length >= Math.max(o.maxBatchEvents, o.maxQueueSize)) {
+      // A synchronous burst (no task boundary) filled the queue: sent now, in full requests, rather
+      // than overflowing it.
+      this.flush();
+    } else {
+      // A full batch goes out in the next task: the call that filled it does not pay for building
+      // and sending it.
+      this._schedule(q.length >= o.maxBatchEvents ? 0 : event.type == 'error' ? o.errorFlushInterval : o.flushInterval);
+    }
   }
 
   private _schedule(delay: number): void {
@@ -159,40 +175,47 @@ export class BatchQueue {
     const d = this._deps;
     const head = d.header();
     const drops = d.drops.take();
-    if (drops) head.sdk.drops = drops;
-    const prefix = JSON.stringify(head).slice(0, -1) + ',"events":[';
     const offset = d.clockOffset();
     const out: Batch[] = [];
+    let prefix = '';
     let parts: string[] = [];
     let evs: VigilEvent[] = [];
     let size = 0;
-    const cut = () => {
-      if (parts.length) out.push([prefix + parts.join() + ']}', evs]);
+    const cut = (sdkDrops?: typeof drops) => {
+      if (parts.length) out.push([prefix + parts.join() + ']}', evs, size]);
+      head.sdk.drops = sdkDrops;
+      prefix = JSON.stringify(head).slice(0, -1) + ',"events":[';
+      // The prefix, the events (each counted with a comma), "]}", less the first event's comma.
+      size = byteSize(prefix) + 1;
       parts = [];
       evs = [];
-      size = byteSize(prefix) + 2;
     };
-    cut();
+    // Drop counts travel with the first body only; if it fails they are counted again.
+    cut(drops);
     for (const e of events) {
-      const s = JSON.stringify({ ...e, ts: Math.round(e.ts + offset) });
-      const n = byteSize(s) + 1;
+      const pre = (e.breadcrumbs as Crumbs | undefined)?._json;
+      let s = JSON.stringify({ ...e, ts: Math.round(e.ts + offset), breadcrumbs: pre ? undefined : e.breadcrumbs });
+      let n = byteSize(s) + 1;
+      if (pre) {
+        s = s.slice(0, -1) + ',"breadcrumbs":' + pre[0] + '}';
+        n += pre[1] + 15;
+      }
       if (parts.length && (size + n > this.opts.maxBatchBytes || parts.length >= Math.min(this.opts.maxBatchEvents, 1000))) cut();
       parts.push(s);
       evs.push(e);
       size += n;
     }
     cut();
-    // Drop counts travel with the first batch; if it fails they are counted again.
-    if (out[0]) out[0][2] = drops;
+    if (out[0]) out[0][3] = drops;
     return out;
   }
 
   private _send(batch: Batch, unload: boolean): Promise<boolean> {
-    const [body, events] = batch;
+    const [body, events, bytes] = batch;
     const d = this._deps;
     const sentAt = Date.now();
     const p: Promise<boolean> = d
-      .send({ body, bytes: byteSize(body), unload })
+      .send({ body, bytes, unload })
       .then(
         (res) => {
           if (!res) return this._ok();
@@ -221,7 +244,7 @@ export class BatchQueue {
           } else if (st > 499) this._retry(batch, 'send_error', unload);
           else {
             // 4xx: the batch will never be accepted; retrying would only repeat the failure.
-            d.drops.restore(batch[2]);
+            d.drops.restore(batch[3]);
             d.drops.record('send_error', events.length);
           }
           return false;
@@ -250,7 +273,7 @@ export class BatchQueue {
   }
 
   /** Puts events back at the front of the queue, dropping those over their attempt budget. */
-  private _requeue([, events, drops]: Batch, reason: DropReason, attempt: number): void {
+  private _requeue([, events, , drops]: Batch, reason: DropReason, attempt: number): void {
     const d = this._deps;
     d.drops.restore(drops);
     const keep = events.filter((e) => {

@@ -84,6 +84,38 @@ describe('Client', () => {
     expect((evs[1]!.breadcrumbs as Array<{ message: string }>).map((c) => c.message)).toEqual(['two', 'three']);
   });
 
+  it('serializes each breadcrumb once for all the errors that carry it', async () => {
+    const serialized: Record<string, number> = {};
+    const { client, events } = make({
+      // A crumb that counts how often it is serialized.
+      beforeBreadcrumb: (c) => ({ ...c, toJSON: () => ((serialized[c.message!] = (serialized[c.message!] || 0) + 1), { category: c.category, message: c.message }) }),
+    });
+    client.addBreadcrumb({ category: 'click', message: 'a' });
+    for (let i = 0; i < 3; i++) client.captureMessage(`first ${i}`);
+    client.addBreadcrumb({ category: 'route', message: 'b' });
+    client.captureException(new Error('second'));
+    const evs = await events();
+    expect(evs.map((e) => (e.breadcrumbs as Array<{ message: string }>).map((c) => c.message))).toEqual([['a'], ['a'], ['a'], ['a', 'b']]);
+    expect(serialized).toEqual({ a: 1, b: 1 });
+  });
+
+  it('lets beforeSend edit breadcrumbs (they are then serialized with the event)', async () => {
+    const { client, events } = make({
+      beforeSend: (e) => {
+        for (const c of (e.breadcrumbs as Array<{ message?: string }>) || []) c.message = c.message!.replace(/token=\w+/, 'token=[x]');
+        return e;
+      },
+    });
+    client.addBreadcrumb({ category: 'http', message: 'GET /a?token=secret1' });
+    client.captureMessage('one');
+    await client.flush();
+    client.addBreadcrumb({ category: 'http', message: 'GET /b?token=secret2' });
+    client.captureMessage('two');
+    const evs = await events();
+    expect(JSON.stringify(evs)).not.toContain('secret');
+    expect((evs[1]!.breadcrumbs as Array<{ message: string }>).map((c) => c.message)).toEqual(['GET /a?token=[x]', 'GET /b?token=[x]']);
+  });
+
   it('applies beforeSend, ignoreErrors, denyUrls and allowUrls', async () => {
     const { client, events, sent } = make({
       beforeSend: (e) => (e.message === 'drop me' ? null : { ...e, extra: 'added' }),

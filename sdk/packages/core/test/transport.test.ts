@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BatchQueue, type EventStore } from '../src/transport';
+import { BatchQueue, type Crumbs, type EventStore } from '../src/transport';
 import { DropCounter } from '../src/drops';
 import type { TransportRequest, TransportResponse, VigilEvent } from '../src/types';
 
@@ -52,14 +52,25 @@ describe('BatchQueue', () => {
     expect(sent[0]!.parsed.context).toEqual({ sid: 's1' });
   });
 
-  it('flushes at maxBatchEvents without waiting', async () => {
+  it('sends a full batch in the next task, not in the call that filled it', async () => {
     const { q, sent } = setup([], { maxBatchEvents: 3 });
     q.add(ev());
     q.add(ev());
-    expect(sent).toHaveLength(0);
     q.add(ev());
+    expect(sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(0);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.parsed.events).toHaveLength(3);
+  });
+
+  it('sends a synchronous burst in full requests once it fills the queue, dropping nothing', async () => {
+    const { q, sent, drops } = setup([], { maxBatchEvents: 3, maxQueueSize: 9 });
+    for (let i = 0; i < 25; i++) q.add(ev());
+    // No task boundary: sent at 9 and 18 queued events, in requests of maxBatchEvents.
+    expect(sent.map((s) => s.parsed.events.length)).toEqual([3, 3, 3, 3, 3, 3]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sent.map((s) => s.parsed.events.length)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 1]);
+    expect(drops.peek()).toEqual({});
   });
 
   it('sends errors within 1 s', async () => {
@@ -101,6 +112,24 @@ describe('BatchQueue', () => {
     expect(total).toBe(30);
   });
 
+  it('sends pre-serialized breadcrumbs as given and counts their bytes exactly', async () => {
+    const json = '[{"category":"click","message":"Kaufen €"},{"category":"route","message":"/café"}]';
+    const crumbs = (): Crumbs => Object.assign([{ category: 'stale object', message: 'not sent' }], { _json: [json, Buffer.byteLength(json)] as [string, number] });
+    const { q, sent } = setup([], { maxBatchBytes: 700, maxBatchEvents: 1000 });
+    for (let i = 0; i < 12; i++) q.add(ev('error', { name: 'js', message: `ü ${i}`, breadcrumbs: crumbs() }));
+    q.add(ev('error', { name: 'js', message: 'plain', breadcrumbs: [{ category: 'custom', message: 'as objects' }] }));
+    await q.flush();
+    expect(sent.length).toBeGreaterThan(1);
+    const events = sent.flatMap((s) => s.parsed.events);
+    expect(events).toHaveLength(13);
+    for (const e of events.slice(0, 12)) expect(e.breadcrumbs).toEqual(JSON.parse(json));
+    expect(events[12]!.breadcrumbs).toEqual([{ category: 'custom', message: 'as objects' }]);
+    for (const s of sent) {
+      expect(s.bytes).toBe(Buffer.byteLength(s.body));
+      expect(s.bytes).toBeLessThanOrEqual(700);
+    }
+  });
+
   it('never puts more than maxBatchEvents events in one request (a retried backlog too)', async () => {
     const { q, sent } = setup([ok(429, { 'Retry-After': '1' }), ok(429, { 'Retry-After': '1' })], { maxBatchEvents: 2 });
     for (let i = 0; i < 4; i++) q.add(ev());
@@ -119,6 +148,15 @@ describe('BatchQueue', () => {
     q.add(ev());
     await q.flush();
     expect(sent[1]!.parsed.sdk.drops).toBeUndefined();
+  });
+
+  it('reports drop counts in the first request of a flush only', async () => {
+    const { q, sent, drops } = setup([], { maxBatchEvents: 2 });
+    drops.record('deduplicated', 3);
+    for (let i = 0; i < 5; i++) q.add(ev());
+    await q.flush();
+    expect(sent.map((s) => s.parsed.sdk.drops)).toEqual([{ deduplicated: 3 }, undefined, undefined]);
+    for (const s of sent) expect(s.bytes).toBe(Buffer.byteLength(s.body));
   });
 
   it('honours 429 Retry-After and retries the same events', async () => {

@@ -111,6 +111,21 @@ describe('scope', () => {
     none.addBreadcrumb({ category: 'c' });
     expect(none.getBreadcrumbs()).toEqual([]);
   });
+
+  it('gives the breadcrumbs as JSON with their UTF-8 size, following the ring buffer', () => {
+    const s = new Scope(3);
+    for (let i = 1; i <= 4; i++) s.addBreadcrumb({ category: 'c', message: `${i}é` });
+    const check = () => {
+      const [json, bytes] = s._crumbsJson();
+      expect(JSON.parse(json)).toEqual(s.getBreadcrumbs());
+      expect(bytes).toBe(Buffer.byteLength(json));
+    };
+    check();
+    expect(s._crumbsJson()).toBe(s._crumbsJson()); // cached until the buffer changes
+    s.addBreadcrumb({ category: 'c', message: '5€' });
+    check();
+    expect(s.getBreadcrumbs().map((c) => c.message)).toEqual(['3é', '4é', '5€']);
+  });
 });
 
 describe('drop counter', () => {

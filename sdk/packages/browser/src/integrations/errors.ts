@@ -24,6 +24,7 @@ export function errorsIntegration(options: ErrorsOptions = {}): Integration {
   const max = options.maxDuplicates ?? 5;
   // Duplicate counts per session, kept in sessionStorage so that they survive reloads.
   let counts: Record<string, number> = {};
+  let keys = 0; // in counts, kept here: Object.keys on every error cost more than the rest of the check
   let countsSid: string | undefined;
   let saveTimer: ReturnType<typeof setTimeout> | 0 = 0;
   return {
@@ -75,14 +76,19 @@ export function errorsIntegration(options: ErrorsOptions = {}): Integration {
           countsSid = sid;
           const v = JSON.parse(sessionStorage.getItem(DEDUP_KEY) || '{}') as { s?: string; c?: Record<string, number> };
           counts = (v.s === sid && v.c) || {};
+          keys = Object.keys(counts).length;
         }
       } catch {
         counts = {};
+        keys = 0;
       }
       const k = hash(errorKey(event)).toString(36);
-      // Bounded: a page throwing ever-new messages must not grow the stored map without end.
-      if (!(k in counts) && Object.keys(counts).length > 99) counts = {};
       const n = counts[k] || 0;
+      // Bounded: a page throwing ever-new messages must not grow the stored map without end.
+      if (!n && ++keys > 100) {
+        counts = {};
+        keys = 1;
+      }
       if (n >= max) return null;
       counts[k] = n + 1;
       // Persisting costs ~0.1 ms (sessionStorage is synchronous): at most once a second.
