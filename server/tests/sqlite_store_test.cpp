@@ -2,9 +2,14 @@
 // queue's page size and background checkpoints.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <future>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <thread>
+
+#include "common/thread_priority.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_event_store.h"
 #include "store/sqlite/sqlite_meta_store.h"
@@ -177,6 +182,21 @@ TEST(SqliteMetaStoreTest, ProjectAndIssueIdsAreNeverReused) {
   ASSERT_TRUE(d.ok());
   EXPECT_GT(d->id, c->id);
   std::filesystem::remove_all(dir);
+}
+
+// Background threads give way to the threads that acknowledge requests: the nice value of the
+// calling thread (only) goes up by kBackgroundNice.
+TEST(ThreadPriorityTest, LowersOnlyTheCallingThread) {
+  auto nice_of = [](pid_t tid) { return getpriority(PRIO_PROCESS, static_cast<id_t>(tid)); };
+  pid_t main_tid = static_cast<pid_t>(syscall(SYS_gettid));
+  int before = nice_of(main_tid);
+  int inside = 0;
+  std::thread([&] {
+    LowerThreadPriority();
+    inside = nice_of(static_cast<pid_t>(syscall(SYS_gettid)));
+  }).join();
+  EXPECT_EQ(inside, std::min(before + kBackgroundNice, 19));
+  EXPECT_EQ(nice_of(main_tid), before);
 }
 
 }  // namespace
