@@ -79,19 +79,30 @@ Event MakeEvent(std::mt19937_64& rng, int64_t pid, int64_t ts, uint64_t seq) {
     case 12: case 13:
       e.type = EventType::kClick;
       e.name = "main > button.add-to-cart";
-      e.data = R"({"text":"Add to cart"})";
+      e.data = (r >> 40) % 3 ? R"({"text":"Add to cart"})" : R"({"text":"Buy now"})";
       break;
     case 14:
       e.type = EventType::kCustom;
       e.name = (r >> 40) % 2 ? "add_to_cart" : "checkout";
-      e.data = R"({"props":{"plan":"pro"}})";
+      e.data = (r >> 42) % 4 ? R"({"props":{"plan":"pro","source":"search"}})" : R"({"props":{"plan":"free","source":"home"}})";
       break;
-    case 15: case 16:
+    case 15: {
       e.type = EventType::kRoute;
       e.duration = static_cast<double>((r >> 40) % 60000);
-      e.referrer = "https://shop.example.com/products";
-      e.data = R"({"from":"https://shop.example.com/products"})";
+      e.referrer = std::string("https://shop.example.com") + kPaths[(r >> 44) % 10];
+      e.data = R"({"from":")" + e.referrer + "\"}";
       break;
+    }
+    case 16: {
+      e.type = EventType::kVital;
+      e.name = "navigation";
+      double dns = static_cast<double>((r >> 40) % 40), ttfb = 80.0 + static_cast<double>((r >> 46) % 600);
+      e.value = ttfb * 4;
+      e.data = R"({"timing":{"dns":)" + std::to_string(dns) + R"(,"tcp":20,"tls":15,"request":)" +
+               std::to_string(ttfb - dns - 35) + R"(,"response":30,"domReady":)" + std::to_string(ttfb * 2.5) +
+               R"(,"load":)" + std::to_string(ttfb * 4) + R"(,"ttfb":)" + std::to_string(ttfb) + "}}";
+      break;
+    }
     case 17: {
       e.type = EventType::kError;
       e.name = "js";
@@ -111,7 +122,7 @@ Event MakeEvent(std::mt19937_64& rng, int64_t pid, int64_t ts, uint64_t seq) {
       e.name = "img";
       e.url = "https://cdn.example.com/img/" + std::to_string((r >> 40) % 200) + ".jpg";
       e.duration = static_cast<double>((r >> 48) % 3000);
-      e.data = R"({"size":48000})";
+      e.data = (r >> 60) % 100 ? R"({"size":48000})" : R"({"size":0,"failed":true})";
   }
   return e;
 }
@@ -139,7 +150,16 @@ int main(int argc, char** argv) {
   }
   std::filesystem::create_directories(dir);
   int64_t now = NowMs();
-  int64_t have = CountEvents(dir);
+  // The seed's shape (bump when MakeEvent or the stores' schemas change, so a stale directory is
+  // seeded again rather than measured).
+  const std::string kSeedVersion = "2";
+  std::string seed_version;
+  if (FILE* f = fopen((dir + "/seed-version").c_str(), "r")) {
+    char buf[16] = {};
+    seed_version = fgets(buf, sizeof buf, f) ? buf : "";
+    fclose(f);
+  }
+  int64_t have = seed_version == kSeedVersion ? CountEvents(dir) : 0;
   if (have < n) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
@@ -184,6 +204,10 @@ int main(int argc, char** argv) {
       }
     }
     rollup.Flush();
+    if (FILE* f = fopen((dir + "/seed-version").c_str(), "w")) {
+      fputs(kSeedVersion.c_str(), f);
+      fclose(f);
+    }
     fprintf(stderr, "\n");
     printf("seeded %lld events over 30 days in %.0f s (%.0f events/s through grouping + rollups + event store)\n",
            (long long)n, Seconds(t0), n / Seconds(t0));

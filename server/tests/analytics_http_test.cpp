@@ -38,6 +38,17 @@ class AnalyticsHttpTest : public ::testing::Test {
     add("{\"type\":\"custom\",\"name\":\"checkout\",\"props\":{\"plan\":\"pro\"},\"ts\":" + ts(33) + ",\"uid\":\"u2\",\"sid\":\"s2\"}");
     add("{\"type\":\"route\",\"url\":\"https://shop.example.com/cart\",\"from\":\"https://shop.example.com/p1\",\"duration\":4200,"
         "\"referrer\":\"https://shop.example.com/p1\",\"ts\":" + ts(34) + ",\"uid\":\"u2\",\"sid\":\"s2\"}");
+    // Resources: one slow image loaded twice, one script that failed.
+    for (int i = 0; i < 2; ++i) {
+      add("{\"type\":\"resource\",\"name\":\"img\",\"url\":\"https://cdn.example.com/hero.jpg\",\"duration\":" +
+          std::to_string(2000 + i * 400) + ",\"ts\":" + ts(36 + i) + "}");
+    }
+    add("{\"type\":\"resource\",\"name\":\"script\",\"url\":\"https://cdn.example.com/app.js\",\"failed\":true,\"duration\":0,\"ts\":" +
+        ts(38) + "}");
+    add("{\"type\":\"route\",\"url\":\"https://shop.example.com/p1\",\"from\":\"https://shop.example.com/cart\",\"exit\":true,"
+        "\"duration\":1500,\"ts\":" + ts(39) + ",\"uid\":\"u2\",\"sid\":\"s2\"}");
+    add("{\"type\":\"custom\",\"name\":\"checkout\",\"props\":{\"plan\":\"free\",\"seats\":3},\"ts\":" + ts(40) +
+        ",\"uid\":\"u3\",\"sid\":\"s3\"}");
     add("{\"type\":\"vital\",\"name\":\"navigation\",\"value\":900,\"timing\":{\"dns\":10,\"tcp\":20,\"tls\":5,\"request\":50,"
         "\"response\":30,\"domReady\":400,\"load\":900},\"ts\":" + ts(35) + "}");
     test::HttpClient c(server_->port());
@@ -85,12 +96,23 @@ TEST_F(AnalyticsHttpTest, Overview) {
   EXPECT_EQ(std::string_view(o["vitals"]["LCP"]["rating"]), "good");
   EXPECT_EQ(int64_t(o["previous"]["pageviews"]), 0);
   EXPECT_GE(simdjson::dom::array(o["series"]["pageviews"]).size(), 1u);
-  // Filters narrow it; device is not a rollup dimension.
+  EXPECT_EQ(std::string_view(o["source"]), "rollups");
+  // Filters narrow it.
   std::string p1 = Get("/overview?path=/p1");
   EXPECT_NE(p1.find("\"pageviews\":5"), std::string::npos) << p1;
-  EXPECT_NE(Get("/overview?device=iPhone").find("invalid_parameter"), std::string::npos);
-  // Path combines with release/environment only (rollup views).
-  EXPECT_NE(Get("/overview?path=/p1&browser=Chrome").find("unsupported_filters"), std::string::npos);
+  // Rollups built from raw events answer the same (the request can ask for them)...
+  std::string from_events = Get("/overview?source=events");
+  ASSERT_NE(from_events.find("\"source\":\"events\""), std::string::npos) << from_events;
+  body.replace(body.find("\"rollups\""), 9, "\"events\"");
+  EXPECT_EQ(body.substr(body.find("\"pageviews\"")), from_events.substr(from_events.find("\"pageviews\"")));
+  // ...and answer what the stored rollups lack: device is not a rollup dimension, and path combines
+  // with release/environment only (rollup views).
+  std::string device = Get("/overview?device=NoSuchDevice");
+  EXPECT_NE(device.find("\"source\":\"events\""), std::string::npos) << device;
+  EXPECT_NE(device.find("\"pageviews\":0,"), std::string::npos) << device;
+  std::string cross = Get("/overview?path=/p1&os=NoSuchOs");
+  EXPECT_NE(cross.find("\"source\":\"events\""), std::string::npos) << cross;
+  EXPECT_NE(cross.find("\"pageviews\":0,"), std::string::npos) << cross;
   EXPECT_NE(Get("/overview?from=10&to=5").find("invalid_parameter"), std::string::npos);
 }
 
@@ -118,8 +140,8 @@ TEST_F(AnalyticsHttpTest, BehaviourAndApiHealth) {
   EXPECT_NE(flows.find("{\"from\":\"/p1\",\"to\":\"/cart\",\"count\":1}"), std::string::npos) << flows;
   EXPECT_NE(Get("/behaviour/clicks").find("{\"selector\":\"button.buy\",\"text\":\"Buy\",\"count\":1}"), std::string::npos);
   std::string custom = Get("/behaviour/custom");
-  EXPECT_NE(custom.find("\"name\":\"checkout\",\"count\":1,\"users\":1"), std::string::npos) << custom;
-  EXPECT_NE(custom.find("\"plan\":[{\"value\":\"pro\",\"count\":1}]"), std::string::npos) << custom;
+  EXPECT_NE(custom.find("\"name\":\"checkout\",\"count\":2,\"users\":2"), std::string::npos) << custom;
+  EXPECT_NE(custom.find("\"plan\":[{\"value\":\"free\",\"count\":1},{\"value\":\"pro\",\"count\":1}]"), std::string::npos) << custom;
   std::string timeline = Get("/behaviour/timeline?sid=s2");
   size_t click = timeline.find("\"type\":\"click\""), route = timeline.find("\"type\":\"route\"");
   ASSERT_NE(click, std::string::npos) << timeline;
@@ -127,6 +149,41 @@ TEST_F(AnalyticsHttpTest, BehaviourAndApiHealth) {
   std::string api = Get("/api-health");
   EXPECT_NE(api.find("\"pattern\":\"api.example.com/items/:id\",\"count\":2,\"error_rate\":0.5"), std::string::npos) << api;
   EXPECT_NE(api.find("\"statuses\":{\"200\":1,\"500\":1}"), std::string::npos) << api;
+}
+
+// The breakdowns read the rollups' derived series; `source=events` reads raw events instead. On
+// the same events both give the same answer (percentiles too: both merge the same sketch buckets).
+TEST_F(AnalyticsHttpTest, BreakdownsFromRollupsMatchRawEvents) {
+  WaitFor("/behaviour/custom", "\"count\":2");
+  for (std::string path : {"/performance?metric=LCP", "/performance/navigation", "/performance/resources",
+                           "/performance/long-tasks", "/behaviour/pages", "/behaviour/flows", "/behaviour/clicks",
+                           "/behaviour/custom", "/api-health"}) {
+    std::string rollups = Get(path), events = Get(path + (path.find('?') == std::string::npos ? "?" : "&") + "source=events");
+    ASSERT_NE(rollups.find("\"source\":\"rollups\""), std::string::npos) << path << ": " << rollups;
+    ASSERT_NE(events.find("\"source\":\"events\""), std::string::npos) << path << ": " << events;
+    rollups.replace(rollups.find("\"rollups\""), 9, "\"events\"");
+    EXPECT_EQ(rollups, events) << path;
+  }
+  std::string res = Get("/performance/resources");
+  EXPECT_NE(res.find("{\"url\":\"https://cdn.example.com/hero.jpg\",\"type\":\"img\",\"count\":2,\"p75\":20"),
+            std::string::npos) << res;
+  EXPECT_NE(res.find("\"url\":\"https://cdn.example.com/app.js\",\"type\":\"script\",\"count\":1,\"p75\":0,\"failed\":1"),
+            std::string::npos) << res;
+  EXPECT_NE(Get("/behaviour/flows").find("{\"from\":\"/cart\",\"to\":\"(exit)\",\"count\":1}"), std::string::npos);
+  std::string custom = Get("/behaviour/custom");
+  EXPECT_NE(custom.find("\"seats\":[{\"value\":\"3\",\"count\":1}]"), std::string::npos) << custom;
+  // The navigation count is the number of navigation events, the parts are their medians.
+  std::string nav = Get("/performance/navigation");
+  EXPECT_NE(nav.find("\"count\":1,\"dns\":10,\"tcp\":20"), std::string::npos) << nav;
+  // Device is not a rollup dimension: such a filter reads raw events.
+  EXPECT_NE(Get("/api-health?device=Other").find("\"source\":\"events\""), std::string::npos);
+  test::HttpClient c(server_->port());
+  auto bad = c.Request("GET", "/api/v1/projects/" + std::to_string(pid_) + "/api-health?source=cache", "",
+                       {{"Authorization", "Bearer " + token_}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  // Totals ignore the derived series: the overview still counts each event once.
+  std::string overview = Get("/overview");
+  EXPECT_NE(overview.find("\"pageviews\":10,"), std::string::npos) << overview;
 }
 
 TEST_F(AnalyticsHttpTest, IssueEventsAndTags) {

@@ -253,6 +253,146 @@ TEST_F(RollupTest, EndToEndMatchesExactFigures) {
          (unsigned long long)r.minute_rows_read, (unsigned long long)r.hour_rows_read, (unsigned long long)mr.minute_rows_read);
 }
 
+// Day rows (UTC days) answer the whole days of a long range; hour and minute rows the ragged
+// ends. Whatever the level, the figures are the same.
+TEST_F(RollupTest, DayRowsAnswerWholeDaysLikeHours) {
+  Site site;
+  const int64_t d0 = (kT0 / 86'400'000 + 1) * 86'400'000;  // a UTC midnight after kT0
+  // From 18:00 the day before d0 to 06:00 three days after: three whole days and two ragged ends.
+  std::vector<Event> events = site.Make(9000, d0 - 6 * 3'600'000, 84 * 3'600'000);
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  RollupQuery q;
+  q.from_minute = (d0 - 6 * 3'600'000) / 60'000;
+  q.to_minute = q.from_minute + 84 * 60;
+  q.filters = {{RollupDim::kName, {"LCP"}}};
+  RollupQueryResult whole = Query(q);
+  EXPECT_GT(whole.day_rows_read, 0u);
+  EXPECT_GT(whole.hour_rows_read, 0u);
+  // Hourly buckets cannot use day rows; merged, they give the same sketch.
+  RollupQuery hq = q;
+  hq.bucket_minutes = 60;
+  RollupQueryResult hours = Query(hq);
+  EXPECT_EQ(hours.day_rows_read, 0u);
+  QuantileSketch merged;
+  uint64_t count = 0;
+  for (const auto& row : hours.rows) {
+    ASSERT_TRUE(merged.Merge(row.values).ok());
+    count += row.count;
+  }
+  ASSERT_EQ(whole.rows.size(), 1u);
+  EXPECT_EQ(whole.rows[0].count, count);
+  for (double qq : {0.5, 0.75, 0.99}) EXPECT_EQ(whole.rows[0].values.Quantile(qq), merged.Quantile(qq)) << qq;
+  // Daily buckets: one per UTC day, exact counts; the whole days come from day rows alone.
+  RollupQuery dq;
+  dq.from_minute = d0 / 60'000;
+  dq.to_minute = dq.from_minute + 3 * 1440;
+  dq.bucket_minutes = 1440;
+  RollupQueryResult days = Query(dq);
+  EXPECT_EQ(days.hour_rows_read + days.minute_rows_read, 0u);
+  std::map<int64_t, uint64_t> by_day;
+  for (const Event& e : events) {
+    if (e.ts >= d0 && e.ts < d0 + 3 * 86'400'000) by_day[e.ts / 86'400'000 * 1440]++;
+  }
+  ASSERT_EQ(days.rows.size(), 3u);
+  for (const auto& row : days.rows) EXPECT_EQ(row.count, by_day[row.bucket_start]) << "day " << row.bucket_start;
+
+  // A store created before the day level (schema 2) gets its day rows built from the hour rows.
+  RollupQuery all_users;
+  all_users.from_minute = q.from_minute;
+  all_users.to_minute = q.to_minute;
+  const double users_before = Query(all_users).rows.at(0).users;
+  step_.reset();
+  store_.reset();
+  {
+    SqliteDb db;
+    ASSERT_TRUE(db.Open(dir_ + "/rollups.db").ok());
+    ASSERT_TRUE(db.Exec("DROP TABLE rollup_day; PRAGMA user_version=2").ok());
+  }
+  Open();
+  RollupQueryResult migrated = Query(q);
+  EXPECT_EQ(migrated.day_rows_read, whole.day_rows_read);
+  ASSERT_EQ(migrated.rows.size(), 1u);
+  EXPECT_EQ(migrated.rows[0].count, whole.rows[0].count);
+  EXPECT_EQ(migrated.rows[0].values.Serialize(), whole.rows[0].values.Serialize());
+  RollupQuery uq;
+  uq.from_minute = q.from_minute;
+  uq.to_minute = q.to_minute;
+  EXPECT_EQ(Query(uq).rows.at(0).users, users_before) << "distinct sketches merged by the migration";
+}
+
+// Derived series (rollup_step.h) answer breakdowns by a second key and never count in totals.
+TEST_F(RollupTest, DerivedSeriesAnswerBreakdownsAndStayOutOfTotals) {
+  std::vector<Event> events;
+  auto add = [&](EventType type, std::string name, std::string url, std::string data, std::optional<double> duration,
+                 std::optional<int> status = std::nullopt) {
+    Event e;
+    e.project_id = 1;
+    e.type = type;
+    e.ts = kT0 + static_cast<int64_t>(events.size()) * 1000;
+    e.name = std::move(name);
+    e.url = std::move(url);
+    e.path = UrlPath(e.url);
+    e.data = std::move(data);
+    e.duration = duration;
+    e.status = status;
+    e.uid = "u1";
+    events.push_back(e);
+  };
+  for (int i = 0; i < 3; ++i) add(EventType::kHttp, "GET", "https://api.example.com/items/" + std::to_string(i), "{}", 100 + i, 200);
+  add(EventType::kHttp, "GET", "https://api.example.com/items/99", "{}", 900, 503);
+  add(EventType::kResource, "img", "https://cdn.example.com/a.png", R"({"failed":true})", 0.0);
+  add(EventType::kRoute, "", "https://shop.example.com/cart", R"({"from":"https://shop.example.com/p?x=1"})", 4000);
+  add(EventType::kClick, "button.buy", "https://shop.example.com/p", R"({"text":"Buy \u001f now"})", std::nullopt);
+  add(EventType::kCustom, "signup", "https://shop.example.com/", R"({"props":{"plan":"pro","seats":3}})", std::nullopt);
+  Event nav;
+  nav.project_id = 1;
+  nav.type = EventType::kVital;
+  nav.name = "navigation";
+  nav.ts = kT0;
+  nav.value = 800;
+  nav.data = R"({"timing":{"dns":12,"tcp":-1,"bogus":5,"load":800}})";
+  events.push_back(nav);
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+
+  RollupQuery all;
+  all.from_minute = kM0;
+  all.to_minute = kM0 + 60;
+  EXPECT_EQ(Query(all).rows.at(0).count, events.size()) << "derived series must not count in totals";
+
+  auto breakdown = [&](DerivedSeries d) {
+    RollupQuery q = all;
+    q.filters = {{RollupDim::kType, {std::string(DerivedSeriesType(d))}}};
+    q.group_by = {RollupDim::kName};
+    std::map<std::vector<std::string>, RollupResultRow> out;
+    for (auto& row : Query(q).rows) out[SplitKey(row.group.at(0))] = row;
+    return out;
+  };
+  auto http = breakdown(DerivedSeries::kHttpEndpoint);
+  ASSERT_EQ(http.size(), 2u);
+  const auto& ok = http.at({"GET", "api.example.com/items/:id", "200"});
+  EXPECT_EQ(ok.count, 3u);
+  EXPECT_EQ(ok.errors, 0u);
+  EXPECT_NEAR(ok.p50, 101, 1.01);
+  EXPECT_EQ(http.at({"GET", "api.example.com/items/:id", "503"}).errors, 1u);
+  auto res = breakdown(DerivedSeries::kResourceUrl);
+  EXPECT_EQ(res.at({"img", "https://cdn.example.com/a.png"}).errors, 1u);
+  auto flow = breakdown(DerivedSeries::kRouteFlow);
+  EXPECT_EQ(flow.at({"/p", "/cart"}).count, 1u);
+  auto dwell = breakdown(DerivedSeries::kRouteDwell);
+  EXPECT_NEAR(dwell.at({"/cart"}).p50, 4000, 40) << "no referrer: the dwell is the url's path";
+  auto clicks = breakdown(DerivedSeries::kClickText);
+  EXPECT_EQ(clicks.at({"button.buy", "Buy   now"}).count, 1u) << "a separator inside a key becomes a space";
+  auto props = breakdown(DerivedSeries::kCustomProp);
+  EXPECT_EQ(props.at({"signup", "plan", "pro"}).count, 1u);
+  EXPECT_EQ(props.at({"signup", "seats", "3"}).count, 1u);
+  auto parts = breakdown(DerivedSeries::kNavigationTiming);
+  ASSERT_EQ(parts.size(), 2u) << "negative and unknown parts are skipped";
+  EXPECT_NEAR(parts.at({"dns"}).p50, 12, 0.12);
+  EXPECT_NEAR(parts.at({"load"}).p50, 800, 8);
+}
+
 TEST_F(RollupTest, LateEventsMergeIntoStoredMinutesAndHours) {
   Site site;
   std::vector<Event> first = site.Make(5000, kT0, 10 * 60'000);

@@ -1,19 +1,21 @@
 #include "query/analytics_api.h"
 
-#include <simdjson.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <memory>
 #include <map>
 #include <set>
 #include <tuple>
 
 #include "common/clock.h"
-#include "common/json_dom.h"
 #include "common/json_writer.h"
 #include "grouping/fingerprint.h"
 #include "query/api_common.h"
 #include "rollup/quantile_sketch.h"
+#include "rollup/rollup_step.h"
+#include "rollup/sqlite_rollup_store.h"
 #include "rollup/rollup_views.h"
 
 namespace vigil {
@@ -113,6 +115,111 @@ void RespondRollupError(const Status& s, Responder& respond) {
   respond(JsonError(500, "internal", s.detail()));
 }
 
+// Where an answer comes from: the stored rollups, or rollups built for the request from raw events
+// (the newest kScanLimit events of the range that match every filter) when the request filters by
+// what the stored rollups lack (device, or a combination of dimensions no view keeps) or asks for
+// it (`source=events`). Both are answered by the same code.
+enum class Source { kRollups, kEvents };
+
+const char* SourceName(Source s) { return s == Source::kRollups ? "rollups" : "events"; }
+
+struct RequestRollups {
+  Source source = Source::kRollups;
+  RollupStore* store = nullptr;
+  std::unique_ptr<SqliteRollupStore> built;
+  Filters filters;  // what queries still filter by (nothing for built rollups: the scan applied them)
+};
+
+bool OpenRollups(const HttpRequest& req, EventStore* events, RollupStore* stored, int64_t pid, int64_t from_ms,
+                 int64_t to_ms, const Filters& f, RequestRollups* out, Responder& respond) {
+  std::string s = req.QueryParam("source");
+  if (!s.empty() && s != "rollups" && s != "events") {
+    respond(JsonError(400, "invalid_parameter", "source must be rollups or events"));
+    return false;
+  }
+  bool from_events = s == "events" || f.values.count("device");
+  if (!from_events) {
+    RollupQuery probe;
+    for (const auto& [k, v] : f.values) {
+      RollupDim d;
+      if (ParseRollupDim(k, &d)) probe.filters.push_back(RollupFilter{d, {v}});
+    }
+    probe.group_by = {RollupDim::kName};
+    from_events = !SelectRollupView(&probe).ok();
+  }
+  if (!from_events) {
+    out->source = Source::kRollups;
+    out->store = stored;
+    out->filters = f;
+    return true;
+  }
+  auto built = SqliteRollupStore::Open(":memory:");
+  if (!built.ok()) {
+    respond(JsonError(500, "internal", built.status().detail()));
+    return false;
+  }
+  RollupOptions opt;
+  opt.flush_interval_ms = std::numeric_limits<int64_t>::max() / 2;  // one flush, at the end
+  opt.max_pending_rows = size_t{1} << 22;
+  RollupStep step(built->get(), opt);
+  EventQuery q;
+  q.project_id = pid;
+  q.since = from_ms;
+  q.until = to_ms;
+  q.limit = kScanLimit;
+  ApplyFilters(f, &q);
+  NormalizedBatch batch;
+  batch.project_id = pid;
+  Status st = events->Scan(q, [&](const Event& e) {
+    batch.events.push_back(e);
+    if (batch.events.size() >= 1000) {
+      step.Process(&batch);
+      batch.events.clear();
+    }
+    return true;
+  });
+  if (st.ok()) {
+    step.Process(&batch);
+    st = step.Flush();
+  }
+  if (!st.ok()) {
+    respond(JsonError(500, "internal", st.detail()));
+    return false;
+  }
+  out->source = Source::kEvents;
+  out->built = std::move(built.value());
+  out->store = out->built.get();
+  out->filters = Filters();
+  return true;
+}
+
+// The derived series `d` grouped by name (one row per name, keys split), over the request's range
+// and filters.
+Result<RollupQueryResult> Derived(RollupStore* store, int64_t pid, const Range& r, const Filters& f, DerivedSeries d,
+                                  bool with_values) {
+  RollupQuery q;
+  q.project_id = pid;
+  q.from_minute = r.from / 60000;
+  q.to_minute = (r.to + 59999) / 60000;
+  for (const auto& [k, v] : f.values) {
+    RollupDim dim;
+    if (ParseRollupDim(k, &dim)) q.filters.push_back(RollupFilter{dim, {v}});
+  }
+  q.filters.push_back(RollupFilter{RollupDim::kType, {std::string(DerivedSeriesType(d))}});
+  q.group_by = {RollupDim::kName};
+  q.with_distinct = false;
+  q.with_values = with_values;
+  return RunRollup(store, q);
+}
+
+// A derived series name split into `n` keys; a name folded into "(other)" by the cardinality cap
+// gives "(other)" for every key.
+std::vector<std::string> Keys(const std::string& name, size_t n) {
+  std::vector<std::string> k = SplitKey(name);
+  if (k.size() != n) k.assign(n, name == RollupStep::kOther ? std::string(RollupStep::kOther) : name);
+  return k;
+}
+
 struct Totals {
   double pageviews = 0, users = 0, sessions = 0, errors = 0, error_sessions = 0;
   std::map<std::string, RollupResultRow> vitals;
@@ -162,20 +269,6 @@ const char* kWebVitals[] = {"LCP", "INP", "CLS", "FCP", "TTFB", "FP", "TBT"};
 
 void SendJson(Responder& respond, std::string body) { respond(JsonOk(200, std::move(body))); }
 
-std::string StrAt(simdjson::dom::element root, const char* key) {
-  std::string_view v;
-  if (root[key].get(v) == simdjson::SUCCESS) return std::string(v);
-  return {};
-}
-
-double NumAt(simdjson::dom::element root, const char* key) {
-  double d;
-  if (root[key].get(d) == simdjson::SUCCESS) return d;
-  int64_t i;
-  if (root[key].get(i) == simdjson::SUCCESS) return static_cast<double>(i);
-  return NAN;
-}
-
 // The `n` entries with the largest counts, largest first.
 template <typename K>
 std::vector<std::pair<K, int64_t>> TopByCount(const std::map<K, int64_t>& counts, size_t n) {
@@ -188,11 +281,11 @@ std::vector<std::pair<K, int64_t>> TopByCount(const std::map<K, int64_t>& counts
 }
 
 // {"<array>": [{"<k1>": first, "<k2>": second, "count": n}, …]} for counts keyed by two strings.
-std::string PairCountsJson(const char* array, const char* k1, const char* k2,
+std::string PairCountsJson(Source src, const char* array, const char* k1, const char* k2,
                            const std::map<std::pair<std::string, std::string>, int64_t>& counts) {
   std::string body;
   JsonWriter w(&body);
-  w.BeginObject().Key(array).BeginArray();
+  w.BeginObject().Field("source", SourceName(src)).Key(array).BeginArray();
   for (const auto& [key, n] : TopByCount(counts, 100)) {
     w.BeginObject().Field(k1, key.first).Field(k2, key.second).Field("count", n).EndObject();
   }
@@ -227,26 +320,28 @@ void AnalyticsApi::Register(Router* router) {
                 });
   };
 
-  add("/overview", [this](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
-    RollupQuery base;
-    if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
-    Totals now, prev;
-    Status s = LoadTotals(rollups_, base, &now);
+  add("/overview", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
     Range pr{r.from - (r.to - r.from), r.from, r.interval};
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, pr.from, r.to, f, &rr, respond)) return;
+    RollupQuery base;
+    if (!BuildRollupQuery(pid, r, rr.filters, &base, respond)) return;
+    Totals now, prev;
+    Status s = LoadTotals(rr.store, base, &now);
     RollupQuery prev_q;
-    BuildRollupQuery(pid, pr, f, &prev_q, respond);
-    if (s.ok()) s = LoadTotals(rollups_, prev_q, &prev);
+    BuildRollupQuery(pid, pr, rr.filters, &prev_q, respond);
+    if (s.ok()) s = LoadTotals(rr.store, prev_q, &prev);
     if (!s.ok()) return RespondRollupError(s, respond);
     RollupQuery series = base;
     series.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "error"}});
     series.group_by = {RollupDim::kType};
     series.bucket_minutes = r.interval / 60000;
     series.with_distinct = series.with_values = false;
-    auto sr = RunRollup(rollups_, series);
+    auto sr = RunRollup(rr.store, series);
     if (!sr.ok()) return RespondRollupError(sr.status(), respond);
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject();
+    w.BeginObject().Field("source", SourceName(rr.source));
     w.Key("range").BeginObject().Field("from", r.from).Field("to", r.to).Field("interval", r.interval).EndObject();
     WriteTotals(w, now);
     w.Key("vitals").BeginObject();
@@ -280,20 +375,22 @@ void AnalyticsApi::Register(Router* router) {
   add("/performance", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
     std::string metric = req.QueryParam("metric");
     if (metric.empty()) metric = "LCP";
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
     RollupQuery base;
-    if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
+    if (!BuildRollupQuery(pid, r, rr.filters, &base, respond)) return;
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     base.filters.push_back(RollupFilter{RollupDim::kName, {metric}});
     base.with_distinct = false;
-    auto total = RunRollup(rollups_, base);
+    auto total = RunRollup(rr.store, base);
     RollupQuery series = base;
     series.bucket_minutes = r.interval / 60000;
-    auto sr = RunRollup(rollups_, series);
+    auto sr = RunRollup(rr.store, series);
     if (!total.ok()) return RespondRollupError(total.status(), respond);
     if (!sr.ok()) return RespondRollupError(sr.status(), respond);
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Field("metric", metric);
+    w.BeginObject().Field("source", SourceName(rr.source)).Field("metric", metric);
     const RollupResultRow* t = total->rows.empty() ? nullptr : &total->rows[0];
     w.Field("count", static_cast<int64_t>(t ? t->count : 0));
     w.Key("percentiles").BeginObject();
@@ -327,7 +424,7 @@ void AnalyticsApi::Register(Router* router) {
                                    std::tuple{"by_country", RollupDim::kCountry, "country"}}) {
       RollupQuery g = base;
       g.group_by = {dim};
-      auto gr = RunRollup(rollups_, g);
+      auto gr = RunRollup(rr.store, g);
       w.Key(key).BeginArray();
       if (gr.ok()) {
         std::sort(gr->rows.begin(), gr->rows.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
@@ -344,86 +441,71 @@ void AnalyticsApi::Register(Router* router) {
     SendJson(respond, std::move(body));
   });
 
-  // Raw-event scans.
-  auto scan = [this](int64_t pid, const Range& r, const Filters& f, std::optional<EventType> type, const std::string& name,
-                     const std::function<bool(const Event&)>& fn) {
-    EventQuery q;
-    q.project_id = pid;
-    q.since = r.from;
-    q.until = r.to;
-    q.type = type;
-    q.name = name;
-    q.limit = kScanLimit;
-    ApplyFilters(f, &q);
-    return events_->Scan(q, fn);
-  };
-
-  add("/performance/navigation", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
-    const char* keys[] = {"dns", "tcp", "tls", "request", "response", "domReady", "load", "ttfb"};
+  add("/performance/navigation", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
+    auto parts = Derived(rr.store, pid, r, rr.filters, DerivedSeries::kNavigationTiming, true);
+    if (!parts.ok()) return RespondRollupError(parts.status(), respond);
     std::map<std::string, QuantileSketch> sk;
-    simdjson::dom::parser parser;
+    for (auto& row : parts->rows) sk[row.group[0]] = std::move(row.values);
+    RollupQuery navs;
+    if (!BuildRollupQuery(pid, r, rr.filters, &navs, respond)) return;
+    navs.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
+    navs.filters.push_back(RollupFilter{RollupDim::kName, {"navigation"}});
+    navs.with_distinct = navs.with_values = false;
+    auto nr = RunRollup(rr.store, navs);
+    if (!nr.ok()) return RespondRollupError(nr.status(), respond);
     int64_t n = 0;
-    Status s = scan(pid, r, f, EventType::kVital, "navigation", [&](const Event& e) {
-      simdjson::dom::element root, timing;
-      if (parser.parse(e.data).get(root) || root["timing"].get(timing)) return true;
-      ++n;
-      for (const char* k : keys) {
-        double v = NumAt(timing, k);
-        if (std::isfinite(v) && v >= 0) sk[k].Add(v);
-      }
-      return true;
-    });
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    for (const auto& row : nr->rows) n += static_cast<int64_t>(row.count);
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Field("count", n);
-    for (const char* k : keys) Num(w, std::string_view(k) == "domReady" ? "dom_ready" : k, sk[k].Count() ? sk[k].Quantile(0.5) : NAN);
+    w.BeginObject().Field("source", SourceName(rr.source)).Field("count", n);
+    for (const char* k : {"dns", "tcp", "tls", "request", "response", "domReady", "load", "ttfb"}) {
+      Num(w, std::string_view(k) == "domReady" ? "dom_ready" : k, sk[k].Count() ? sk[k].Quantile(0.5) : NAN);
+    }
     w.EndObject();
     SendJson(respond, std::move(body));
   });
 
-  add("/performance/resources", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
-    struct Agg {
-      std::string type;
-      int64_t count = 0, failed = 0;
-      QuantileSketch d;
+  add("/performance/resources", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
+    auto rows = Derived(rr.store, pid, r, rr.filters, DerivedSeries::kResourceUrl, true);
+    if (!rows.ok()) return RespondRollupError(rows.status(), respond);
+    struct Resource {
+      std::string type, url;
+      const RollupResultRow* row;
+      double p75;
     };
-    std::map<std::string, Agg> by_url;
-    simdjson::dom::parser parser;
-    Status s = scan(pid, r, f, EventType::kResource, "", [&](const Event& e) {
-      Agg& a = by_url[e.url];
-      a.type = e.name;
-      a.count++;
-      if (e.duration) a.d.Add(*e.duration);
-      simdjson::dom::element root;
-      bool failed = false;
-      if (!parser.parse(e.data).get(root) && root["failed"].get(failed) != simdjson::SUCCESS) failed = false;
-      a.failed += failed ? 1 : 0;
-      return by_url.size() < 20000;
-    });
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
-    std::vector<std::pair<std::string, Agg*>> list;
-    for (auto& [u, a] : by_url) list.emplace_back(u, &a);
-    std::sort(list.begin(), list.end(), [](auto& a, auto& b) {
-      double pa = a.second->d.Count() ? a.second->d.Quantile(0.75) : 0, pb = b.second->d.Count() ? b.second->d.Quantile(0.75) : 0;
-      return pa > pb;
+    std::vector<Resource> list;
+    for (const auto& row : rows->rows) {
+      auto k = Keys(row.group[0], 2);
+      list.push_back({k[0], k[1], &row, row.values.Count() ? row.values.Quantile(0.75) : NAN});
+    }
+    std::sort(list.begin(), list.end(), [](const Resource& a, const Resource& b) {
+      double pa = std::isfinite(a.p75) ? a.p75 : 0, pb = std::isfinite(b.p75) ? b.p75 : 0;
+      if (pa != pb) return pa > pb;
+      if (a.row->count != b.row->count) return a.row->count > b.row->count;
+      return std::tie(a.url, a.type) < std::tie(b.url, b.type);
     });
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Key("slowest").BeginArray();
+    w.BeginObject().Field("source", SourceName(rr.source)).Key("slowest").BeginArray();
     for (size_t i = 0; i < list.size() && i < 50; ++i) {
-      const Agg& a = *list[i].second;
-      w.BeginObject().Field("url", list[i].first).Field("type", a.type).Field("count", a.count);
-      Num(w, "p75", a.d.Count() ? a.d.Quantile(0.75) : NAN);
-      w.Field("failed", a.failed).EndObject();
+      const Resource& res = list[i];
+      w.BeginObject().Field("url", res.url).Field("type", res.type).Field("count", static_cast<int64_t>(res.row->count));
+      Num(w, "p75", res.p75);
+      w.Field("failed", static_cast<int64_t>(res.row->errors)).EndObject();
     }
     w.EndArray().EndObject();
     SendJson(respond, std::move(body));
   });
 
-  add("/performance/long-tasks", [this](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+  add("/performance/long-tasks", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
     RollupQuery base;
-    if (!BuildRollupQuery(pid, r, f, &base, respond)) return;
+    if (!BuildRollupQuery(pid, r, rr.filters, &base, respond)) return;
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     base.with_distinct = false;
     RollupQuery tasks = base;
@@ -432,15 +514,15 @@ void AnalyticsApi::Register(Router* router) {
     tasks.bucket_minutes = r.interval / 60000;
     RollupQuery tbt = base;
     tbt.filters.push_back(RollupFilter{RollupDim::kName, {"TBT"}});
-    auto tr = RunRollup(rollups_, tasks);
-    auto br = RunRollup(rollups_, tbt);
+    auto tr = RunRollup(rr.store, tasks);
+    auto br = RunRollup(rr.store, tbt);
     if (!tr.ok()) return RespondRollupError(tr.status(), respond);
     if (!br.ok()) return RespondRollupError(br.status(), respond);
     int64_t count = 0;
     for (const auto& row : tr->rows) count += static_cast<int64_t>(row.count);
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Field("count", count).Key("tbt").BeginObject();
+    w.BeginObject().Field("source", SourceName(rr.source)).Field("count", count).Key("tbt").BeginObject();
     Num(w, "p75", br->rows.empty() ? NAN : br->rows[0].p75);
     w.Field("count", static_cast<int64_t>(br->rows.empty() ? 0 : br->rows[0].count)).EndObject();
     w.Key("series").BeginArray();
@@ -497,25 +579,25 @@ void AnalyticsApi::Register(Router* router) {
     SendJson(respond, std::move(body));
   });
 
-  add("/behaviour/pages", [this, scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+  add("/behaviour/pages", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
     RollupQuery views;
-    if (!BuildRollupQuery(pid, r, f, &views, respond)) return;
+    if (!BuildRollupQuery(pid, r, rr.filters, &views, respond)) return;
     views.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "route"}});
     views.group_by = {RollupDim::kPath};
     views.with_values = false;
-    auto vr = RunRollup(rollups_, views);
+    auto vr = RunRollup(rr.store, views);
     if (!vr.ok()) return RespondRollupError(vr.status(), respond);
     // Dwell: route events carry the time spent on the route they leave (`duration`).
     std::map<std::string, QuantileSketch> dwell;
-    scan(pid, r, f, EventType::kRoute, "", [&](const Event& e) {
-      // The event's url is the route entered; `from` is the route left, which the dwell belongs to.
-      if (e.duration) dwell[UrlPath(e.referrer.empty() ? e.url : e.referrer)].Add(*e.duration);
-      return true;
-    });
+    auto dr = Derived(rr.store, pid, r, rr.filters, DerivedSeries::kRouteDwell, true);
+    if (!dr.ok()) return RespondRollupError(dr.status(), respond);
+    for (auto& row : dr->rows) dwell[row.group[0]] = std::move(row.values);
     std::sort(vr->rows.begin(), vr->rows.end(), [](const auto& a, const auto& b) { return a.count > b.count; });
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Key("pages").BeginArray();
+    w.BeginObject().Field("source", SourceName(rr.source)).Key("pages").BeginArray();
     for (size_t i = 0; i < vr->rows.size() && i < 100; ++i) {
       const auto& row = vr->rows[i];
       w.BeginObject().Field("path", row.group[0]).Field("views", static_cast<int64_t>(row.count))
@@ -528,72 +610,54 @@ void AnalyticsApi::Register(Router* router) {
     SendJson(respond, std::move(body));
   });
 
-  add("/behaviour/flows", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
-    std::map<std::pair<std::string, std::string>, int64_t> flows;
-    simdjson::dom::parser parser;
-    Status s = scan(pid, r, f, EventType::kRoute, "", [&](const Event& e) {
-      simdjson::dom::element root;
-      if (parser.parse(e.data).get(root)) return true;
-      bool exit = false;
-      if (root["exit"].get(exit) != simdjson::SUCCESS) exit = false;
-      std::string from = StrAt(root, "from");
-      flows[{from.empty() ? "(entry)" : UrlPath(from), exit ? "(exit)" : e.path}]++;
-      return true;
-    });
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
-    SendJson(respond, PairCountsJson("flows", "from", "to", flows));
-  });
-
-  add("/behaviour/clicks", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
-    std::map<std::pair<std::string, std::string>, int64_t> clicks;
-    simdjson::dom::parser parser;
-    Status s = scan(pid, r, f, EventType::kClick, "", [&](const Event& e) {
-      simdjson::dom::element root;
-      std::string text;
-      if (!parser.parse(e.data).get(root)) text = StrAt(root, "text");
-      clicks[{e.name, text}]++;
-      return clicks.size() < 50000;
-    });
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
-    SendJson(respond, PairCountsJson("clicks", "selector", "text", clicks));
-  });
-
-  add("/behaviour/custom", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
-    struct Agg {
-      int64_t count = 0;
-      std::set<std::string> users;
-      std::map<std::string, std::map<std::string, int64_t>> props;
-    };
-    std::map<std::string, Agg> by_name;
-    simdjson::dom::parser parser;
-    Status s = scan(pid, r, f, EventType::kCustom, "", [&](const Event& e) {
-      Agg& a = by_name[e.name];
-      a.count++;
-      if (!e.uid.empty() && a.users.size() < 100000) a.users.insert(e.uid);
-      simdjson::dom::element root;
-      simdjson::dom::object props;
-      if (!parser.parse(e.data).get(root) && !root["props"].get(props)) {
-        for (auto [k, v] : props) {
-          auto& values = a.props[std::string(k)];
-          if (values.size() >= 50) continue;
-          std::string_view sv;
-          values[v.get(sv) == simdjson::SUCCESS ? std::string(sv) : ElementJson(v)]++;
-        }
+  // Pair counts of a two-key derived series: route flows, click texts.
+  auto pairs = [this](DerivedSeries d, const char* array, const char* k1, const char* k2) {
+    return [this, d, array, k1, k2](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f,
+                                    Responder& respond) {
+      RequestRollups rr;
+      if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
+      auto rows = Derived(rr.store, pid, r, rr.filters, d, false);
+      if (!rows.ok()) return RespondRollupError(rows.status(), respond);
+      std::map<std::pair<std::string, std::string>, int64_t> counts;
+      for (const auto& row : rows->rows) {
+        auto k = Keys(row.group[0], 2);
+        counts[{k[0], k[1]}] += static_cast<int64_t>(row.count);
       }
-      return by_name.size() < 5000;
+      SendJson(respond, PairCountsJson(rr.source, array, k1, k2, counts));
+    };
+  };
+  add("/behaviour/flows", pairs(DerivedSeries::kRouteFlow, "flows", "from", "to"));
+  add("/behaviour/clicks", pairs(DerivedSeries::kClickText, "clicks", "selector", "text"));
+
+  add("/behaviour/custom", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
+    RollupQuery q;
+    if (!BuildRollupQuery(pid, r, rr.filters, &q, respond)) return;
+    q.filters.push_back(RollupFilter{RollupDim::kType, {"custom"}});
+    q.group_by = {RollupDim::kName};
+    q.with_values = false;
+    auto rows = RunRollup(rr.store, q);
+    if (!rows.ok()) return RespondRollupError(rows.status(), respond);
+    auto props = Derived(rr.store, pid, r, rr.filters, DerivedSeries::kCustomProp, false);
+    if (!props.ok()) return RespondRollupError(props.status(), respond);
+    std::map<std::string, std::map<std::string, std::map<std::string, int64_t>>> by_name;  // name -> key -> value -> n
+    for (const auto& row : props->rows) {
+      auto k = Keys(row.group[0], 3);
+      by_name[k[0]][k[1]][k[2]] += static_cast<int64_t>(row.count);
+    }
+    std::sort(rows->rows.begin(), rows->rows.end(), [](const auto& a, const auto& b) {
+      return a.count != b.count ? a.count > b.count : a.group < b.group;
     });
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
-    std::vector<std::pair<std::string, Agg*>> v;
-    for (auto& [n, a] : by_name) v.emplace_back(n, &a);
-    std::sort(v.begin(), v.end(), [](auto& a, auto& b) { return a.second->count > b.second->count; });
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Key("events").BeginArray();
-    for (size_t i = 0; i < v.size() && i < 100; ++i) {
-      const Agg& a = *v[i].second;
-      w.BeginObject().Field("name", v[i].first).Field("count", a.count).Field("users", static_cast<int64_t>(a.users.size()));
+    w.BeginObject().Field("source", SourceName(rr.source)).Key("events").BeginArray();
+    for (size_t i = 0; i < rows->rows.size() && i < 100; ++i) {
+      const auto& row = rows->rows[i];
+      w.BeginObject().Field("name", row.group[0]).Field("count", static_cast<int64_t>(row.count))
+          .Field("users", static_cast<int64_t>(std::llround(row.users)));
       w.Key("props").BeginObject();
-      for (const auto& [k, values] : a.props) {
+      for (const auto& [k, values] : by_name[row.group[0]]) {
         w.Key(k).BeginArray();
         for (const auto& [value, n] : TopByCount(values, 10)) w.BeginObject().Field("value", value).Field("count", n).EndObject();
         w.EndArray();
@@ -626,35 +690,37 @@ void AnalyticsApi::Register(Router* router) {
     SendJson(respond, std::move(body));
   });
 
-  add("/api-health", [scan](const HttpRequest&, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+  add("/api-health", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
+    RequestRollups rr;
+    if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
+    auto rows = Derived(rr.store, pid, r, rr.filters, DerivedSeries::kHttpEndpoint, true);
+    if (!rows.ok()) return RespondRollupError(rows.status(), respond);
     struct Agg {
       int64_t count = 0, errors = 0;
       QuantileSketch d;
-      std::map<int, int64_t> statuses;
+      std::map<std::string, int64_t> statuses;
     };
-    std::map<std::pair<std::string, std::string>, Agg> eps;
-    Status s = scan(pid, r, f, EventType::kHttp, "", [&](const Event& e) {
-      std::string host;
-      size_t sch = e.url.find("://");
-      if (sch != std::string::npos) host = e.url.substr(sch + 3, e.url.find_first_of("/?#", sch + 3) - sch - 3);
-      Agg& a = eps[{e.name.empty() ? "GET" : e.name, host + NormalizeUrlPattern(e.url)}];
-      a.count++;
-      int st = e.status.value_or(0);
-      if (st == 0 || st >= 400) a.errors++;
-      a.statuses[st]++;
-      if (e.duration) a.d.Add(*e.duration);
-      return eps.size() < 20000;
-    });
-    if (!s.ok()) return respond(JsonError(500, "internal", s.detail()));
+    std::map<std::pair<std::string, std::string>, Agg> eps;  // (method, host + pattern)
+    for (const auto& row : rows->rows) {
+      auto k = Keys(row.group[0], 3);
+      Agg& a = eps[{k[0], k[1]}];
+      a.count += static_cast<int64_t>(row.count);
+      a.errors += static_cast<int64_t>(row.errors);
+      a.statuses[k[2]] += static_cast<int64_t>(row.count);
+      Status ms = a.d.Merge(row.values);
+      if (!ms.ok()) return respond(JsonError(500, "internal", ms.detail()));
+    }
     std::vector<std::pair<std::pair<std::string, std::string>, Agg*>> v;
     for (auto& [k, a] : eps) v.emplace_back(k, &a);
     std::sort(v.begin(), v.end(), [](auto& a, auto& b) {
       double ra = double(a.second->errors) / a.second->count, rb = double(b.second->errors) / b.second->count;
-      return ra != rb ? ra > rb : a.second->count > b.second->count;
+      if (ra != rb) return ra > rb;
+      if (a.second->count != b.second->count) return a.second->count > b.second->count;
+      return a.first < b.first;
     });
     std::string body;
     JsonWriter w(&body);
-    w.BeginObject().Key("endpoints").BeginArray();
+    w.BeginObject().Field("source", SourceName(rr.source)).Key("endpoints").BeginArray();
     for (size_t i = 0; i < v.size() && i < 200; ++i) {
       const Agg& a = *v[i].second;
       w.BeginObject().Field("method", v[i].first.first).Field("pattern", v[i].first.second).Field("count", a.count);
@@ -662,7 +728,14 @@ void AnalyticsApi::Register(Router* router) {
       Num(w, "p75", a.d.Count() ? a.d.Quantile(0.75) : NAN);
       Num(w, "p95", a.d.Count() ? a.d.Quantile(0.95) : NAN);
       w.Key("statuses").BeginObject();
-      for (const auto& [st, n] : a.statuses) w.Field(std::to_string(st), n);
+      // Numeric order ("(other)", a folded key, last).
+      std::vector<std::pair<std::string, int64_t>> st(a.statuses.begin(), a.statuses.end());
+      std::sort(st.begin(), st.end(), [](const auto& x, const auto& y) {
+        int64_t nx = 0, ny = 0;
+        bool ix = ParseInt64(x.first, &nx), iy = ParseInt64(y.first, &ny);
+        return ix != iy ? ix : ix ? nx < ny : x.first < y.first;
+      });
+      for (const auto& [code, n] : st) w.Field(code, n);
       w.EndObject().EndObject();
     }
     w.EndArray().EndObject();

@@ -1,6 +1,9 @@
-// Analytics endpoints of docs/api.md: overview and performance from the rollups (percentiles from
-// merged sketches, so long ranges read hour rows, not events); navigation/resources/long tasks,
-// behaviour, API health and an issue's events and tags from bounded scans of raw events.
+// Analytics endpoints of docs/api.md. Overview, performance, long tasks, behaviour and API health
+// read the rollups (percentiles from merged sketches; long ranges read day and hour rows, not
+// events); the breakdowns by URL, endpoint, flow, click text and custom property read the derived
+// series (rollup/rollup_step.h). Those breakdowns fall back to bounded scans of raw events when the
+// request asks (`source=events`) or filters by what the rollups lack (device). An issue's events
+// and tags, and the session timeline, read raw events.
 #pragma once
 
 #include "http/router.h"

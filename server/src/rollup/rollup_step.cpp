@@ -1,7 +1,8 @@
 #include "rollup/rollup_step.h"
 
-#include "rollup/rollup_views.h"
+#include <simdjson.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -10,8 +11,11 @@
 #include <unordered_set>
 
 #include "common/clock.h"
+#include "common/json_dom.h"
 #include "common/log.h"
+#include "grouping/fingerprint.h"
 #include "rollup/hash.h"
+#include "rollup/rollup_views.h"
 
 namespace vigil {
 
@@ -90,16 +94,46 @@ using StringSet = std::unordered_set<std::string, SvHash, std::equal_to<>>;
 // Distinct paths and names admitted for one project-minute (the cardinality caps).
 struct MinuteCaps {
   StringSet paths;
-  StringSet names[9];  // per EventType
+  StringSet names[9 + kDerivedSeriesCount];  // per EventType, then per derived series type
 };
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+constexpr std::string_view kNavigationParts[] = {"dns", "tcp", "tls", "request", "response", "domReady", "load", "ttfb"};
 
 // Minutes of cap state kept behind the newest minute seen; older state is dropped at a flush.
 constexpr int64_t kCapHorizonMinutes = 10;
 constexpr size_t kCapStateMax = 20000;  // project-minutes
 
 }  // namespace
+
+std::string_view DerivedSeriesType(DerivedSeries d) {
+  static constexpr std::string_view kTypes[kDerivedSeriesCount] = {
+      "navigation.timing", "resource.url", "route.dwell", "route.flow", "click.text", "custom.prop", "http.endpoint"};
+  return kTypes[static_cast<size_t>(d)];
+}
+
+std::string JoinKey(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  bool first = true;
+  for (std::string_view p : parts) {
+    if (!first) out += kKeySeparator;
+    first = false;
+    for (char c : p) out += c == kKeySeparator ? ' ' : c;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitKey(std::string_view key) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t sep = key.find(kKeySeparator, start);
+    out.emplace_back(key.substr(start, sep == std::string_view::npos ? std::string_view::npos : sep - start));
+    if (sep == std::string_view::npos) return out;
+    start = sep + 1;
+  }
+}
 
 struct RollupStep::Impl {
   Impl(RollupStore* s, RollupOptions o) : store(s), opt(std::move(o)) {}
@@ -113,6 +147,7 @@ struct RollupStep::Impl {
   bool last_flush_failed = false;
   std::map<int64_t, size_t> rows_per_minute;  // pending rows by minute
   std::string last_uid, last_sid;  // copies (not views): batches are freed between calls
+  simdjson::dom::parser parser;    // the JSON tails read by derived series
   uint64_t last_uid_hash = 0, last_sid_hash = 0;
   RollupStepStats stats;
 
@@ -151,6 +186,31 @@ struct RollupStep::Impl {
     full.dims[static_cast<size_t>(RollupDim::kOs)] = e.os;
     full.dims[static_cast<size_t>(RollupDim::kCountry)] = e.country;
     if (full.minute > newest_minute) newest_minute = full.minute;
+    Contribution own;
+    own.error = e.type == EventType::kError ||
+                ((e.type == EventType::kHttp || e.type == EventType::kResource) && e.status && (*e.status == 0 || *e.status >= 400));
+    own.uid = !e.uid.empty();
+    own.sid = !e.sid.empty();
+    if (e.type == EventType::kVital) {
+      own.value = e.value;
+    } else {
+      own.value = e.duration ? e.duration : e.value;
+    }
+    AddSeries(full, static_cast<size_t>(e.type), own);
+    AddDerived(full, e);
+    ++stats.events;
+  }
+
+  // What one event adds to a series.
+  struct Contribution {
+    bool error = false;
+    bool uid = false, sid = false;  // feed the distinct sketches (hashes in last_uid_hash/sid)
+    std::optional<double> value;
+  };
+
+  // Adds to the series `full` in every view. `cap_slot` selects the name cap (the event type, or
+  // 9 + a derived series index).
+  void AddSeries(KeyView full, size_t cap_slot, const Contribution& c) {
     // The name cap applies to every view alike, so a folded name is "(other)" everywhere.
     bool fold_name = false;
     {
@@ -161,8 +221,8 @@ struct RollupStep::Impl {
         }
       }
       if (pending.find(probe) == pending.end()) {
-        MinuteCaps& c = caps[{project_id, full.minute}];
-        fold_name = !Admit(&c.names[static_cast<size_t>(e.type)], e.name, opt.max_names_per_minute);
+        MinuteCaps& mc = caps[{full.project_id, full.minute}];
+        fold_name = !Admit(&mc.names[cap_slot], full.dims[static_cast<size_t>(RollupDim::kName)], opt.max_names_per_minute);
       }
     }
     if (fold_name) {
@@ -175,33 +235,103 @@ struct RollupStep::Impl {
         if (!view.keeps[i]) v.dims[i] = view.all_values;
       }
       if (view.keeps[static_cast<size_t>(RollupDim::kPath)] && pending.find(v) == pending.end()) {
-        MinuteCaps& c = caps[{project_id, v.minute}];
-        if (!Admit(&c.paths, e.path, opt.max_paths_per_minute)) {
+        MinuteCaps& mc = caps[{full.project_id, v.minute}];
+        if (!Admit(&mc.paths, full.dims[static_cast<size_t>(RollupDim::kPath)], opt.max_paths_per_minute)) {
           v.dims[static_cast<size_t>(RollupDim::kPath)] = kOther;
           ++stats.folded_paths;
         }
       }
-      AddTo(v, e);
+      AddTo(v, c);
     }
-    ++stats.events;
   }
 
-  void AddTo(const KeyView& v, const Event& e) {
+  void AddTo(const KeyView& v, const Contribution& c) {
     auto it = pending.find(v);
     RollupAggregate& a = it != pending.end() ? it->second : Slot(v);
     ++a.count;
-    if (e.type == EventType::kError ||
-        ((e.type == EventType::kHttp || e.type == EventType::kResource) && e.status && (*e.status == 0 || *e.status >= 400))) {
-      ++a.errors;
-    }
-    if (!e.uid.empty()) a.users.AddHash(last_uid_hash);
-    if (!e.sid.empty()) a.sessions.AddHash(last_sid_hash);
-    if (e.type == EventType::kVital) {
-      if (e.value) a.values.Add(*e.value);
-    } else if (e.duration) {
-      a.values.Add(*e.duration);
-    } else if (e.value) {
-      a.values.Add(*e.value);
+    if (c.error) ++a.errors;
+    if (c.uid) a.users.AddHash(last_uid_hash);
+    if (c.sid) a.sessions.AddHash(last_sid_hash);
+    if (c.value) a.values.Add(*c.value);
+  }
+
+  // The derived series of `e` (rollup_step.h): breakdowns that need a field of the JSON tail or a
+  // second key. `full` holds the event's own series key.
+  void AddDerived(const KeyView& full, const Event& e) {
+    auto derived = [&](DerivedSeries d, std::string_view name, std::optional<double> value, bool error) {
+      KeyView k = full;
+      k.dims[static_cast<size_t>(RollupDim::kType)] = DerivedSeriesType(d);
+      k.dims[static_cast<size_t>(RollupDim::kName)] = name;
+      Contribution c;
+      c.value = value;
+      c.error = error;
+      AddSeries(k, 9 + static_cast<size_t>(d), c);
+    };
+    simdjson::dom::element root;
+    auto data = [&]() -> bool {
+      return !e.data.empty() && e.data != "{}" && parser.parse(e.data).get(root) == simdjson::SUCCESS && root.is_object();
+    };
+    switch (e.type) {
+      case EventType::kVital: {
+        if (e.name != "navigation" || !data()) return;
+        simdjson::dom::object timing;
+        if (root["timing"].get(timing) != simdjson::SUCCESS) return;
+        for (auto [k, v] : timing) {
+          double x;
+          if (v.get(x) != simdjson::SUCCESS || !std::isfinite(x) || x < 0) continue;
+          for (std::string_view part : kNavigationParts) {
+            if (k == part) derived(DerivedSeries::kNavigationTiming, part, x, false);
+          }
+        }
+        return;
+      }
+      case EventType::kResource: {
+        bool failed = false;
+        if (data() && root["failed"].get(failed) != simdjson::SUCCESS) failed = false;
+        derived(DerivedSeries::kResourceUrl, JoinKey({e.name, e.url}), e.duration, failed);
+        return;
+      }
+      case EventType::kRoute: {
+        // The route event's url is the route entered; its duration is the dwell on the route left.
+        if (e.duration) derived(DerivedSeries::kRouteDwell, UrlPath(e.referrer.empty() ? e.url : e.referrer), e.duration, false);
+        std::string from;
+        bool exit = false;
+        if (data()) {
+          std::string_view f;
+          if (root["from"].get(f) == simdjson::SUCCESS && !f.empty()) from = UrlPath(f);
+          if (root["exit"].get(exit) != simdjson::SUCCESS) exit = false;
+        }
+        derived(DerivedSeries::kRouteFlow, JoinKey({from.empty() ? "(entry)" : from, exit ? "(exit)" : e.path}), std::nullopt, false);
+        return;
+      }
+      case EventType::kClick: {
+        std::string_view text;
+        if (!data() || root["text"].get(text) != simdjson::SUCCESS) text = {};
+        derived(DerivedSeries::kClickText, JoinKey({e.name, text}), std::nullopt, false);
+        return;
+      }
+      case EventType::kCustom: {
+        simdjson::dom::object props;
+        if (!data() || root["props"].get(props) != simdjson::SUCCESS) return;
+        for (auto [k, v] : props) {
+          std::string_view sv;
+          std::string value = v.get(sv) == simdjson::SUCCESS ? std::string(sv) : ElementJson(v);
+          derived(DerivedSeries::kCustomProp, JoinKey({e.name, k, value}), std::nullopt, false);
+        }
+        return;
+      }
+      case EventType::kHttp: {
+        std::string host;
+        size_t sch = e.url.find("://");
+        if (sch != std::string::npos) host = e.url.substr(sch + 3, e.url.find_first_of("/?#", sch + 3) - sch - 3);
+        int st = e.status.value_or(0);
+        derived(DerivedSeries::kHttpEndpoint,
+                JoinKey({e.name.empty() ? "GET" : std::string_view(e.name), host + NormalizeUrlPattern(e.url), std::to_string(st)}),
+                e.duration, st == 0 || st >= 400);
+        return;
+      }
+      default:
+        return;
     }
   }
 

@@ -16,6 +16,21 @@
 // precedes the event store write and the queue commit); rollups then count that cycle twice, and
 // aggregates not yet flushed when the process dies are lost (about the last two minutes). A clean shutdown loses nothing: call Flush() after the Processor has stopped.
 //
+// Derived series: some breakdowns need a field of the event's JSON tail or a second key (the
+// slowest resources by URL, API endpoints by status, route flows, click texts, custom event
+// properties, navigation timing parts, dwell time per page). For those, an event also adds to
+// series of a pseudo-type (DerivedSeriesType) whose name joins the keys with kKeySeparator, in
+// the same views and with the same dimensions as its own series, without distinct sketches:
+//   navigation.timing  name: dns|tcp|tls|request|response|domReady|load|ttfb   value: ms
+//   resource.url       name: initiator, url                 value: duration   errors: failed loads
+//   route.dwell        name: path left                      value: time spent on it
+//   route.flow         name: from path or "(entry)", to path or "(exit)"
+//   click.text         name: selector, text
+//   custom.prop        name: event name, property, value (strings as is, others as JSON)
+//   http.endpoint      name: method, host + URL pattern, status   value: duration   errors: 0 or >= 400
+// Names are capped like the event types' (each pseudo-type has its own cap). A query without a
+// type filter reads only the event types' own series (SqliteRollupStore), so totals are unchanged.
+//
 // Order: run it last among the pipeline steps, so it sees enriched, filtered, grouped events.
 //
 // Thread safety: Process() and FinishCycle() run on the processor thread; Flush() and stats() may
@@ -24,12 +39,26 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "pipeline/processor.h"
 #include "rollup/rollup_store.h"
 
 namespace vigil {
+
+enum class DerivedSeries { kNavigationTiming, kResourceUrl, kRouteDwell, kRouteFlow, kClickText, kCustomProp, kHttpEndpoint };
+constexpr size_t kDerivedSeriesCount = 7;
+// "navigation.timing", "resource.url", … (see above).
+std::string_view DerivedSeriesType(DerivedSeries d);
+// Joins the keys of a derived series' name with kKeySeparator (a separator inside a key becomes a
+// space); SplitKey reverses it.
+constexpr char kKeySeparator = '\x1f';
+std::string JoinKey(std::initializer_list<std::string_view> parts);
+std::vector<std::string> SplitKey(std::string_view key);
 
 struct RollupOptions {
   int64_t flush_interval_ms = 5000;

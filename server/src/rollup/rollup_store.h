@@ -1,8 +1,8 @@
 // Rollups (DESIGN.md §3, docs/rollups.md): per-minute aggregates of events, kept per series (one
 // combination of the dimensions below) with a count, an error count and mergeable sketches
 // (distinct users and sessions; a value distribution for percentiles). The RollupStore keeps them
-// at two levels, minutes and hours, and answers range queries by merging rows; queries over long
-// ranges read hour rows, not raw events.
+// at three levels, minutes, hours and (UTC) days, and answers range queries by merging rows of the
+// coarsest level that fits; queries over long ranges read day and hour rows, not raw events.
 #pragma once
 
 #include <array>
@@ -78,7 +78,7 @@ struct RollupResultRow {
 struct RollupQueryResult {
   std::vector<RollupResultRow> rows;  // ordered by bucket_start, then group values
   // Stored rows read at each level (shows which level answered; see docs/rollups.md).
-  uint64_t minute_rows_read = 0, hour_rows_read = 0;
+  uint64_t minute_rows_read = 0, hour_rows_read = 0, day_rows_read = 0;
 };
 
 // Storage of rollup rows. Implementations are thread-safe: Add from the processor thread,

@@ -1,7 +1,12 @@
 #include "rollup/sqlite_rollup_store.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
+#include <tuple>
+
+#include "common/event.h"
 
 namespace vigil {
 
@@ -46,6 +51,62 @@ void MergeSketchFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   }
   std::string out = old->Serialize();
   sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+}
+
+// vigil_merge_quantiles_agg(x) / vigil_merge_distinct_agg(x): the aggregate forms (merge every
+// non-NULL sketch of a group; NULL when there is none), used to build coarser levels from finer
+// ones in migrations. Unreadable input fails the statement.
+template <typename Sketch>
+struct SketchAgg {
+  Sketch* sketch;
+  bool failed;
+};
+
+template <typename Sketch>
+void MergeSketchStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* agg = static_cast<SketchAgg<Sketch>*>(sqlite3_aggregate_context(ctx, sizeof(SketchAgg<Sketch>)));
+  if (agg == nullptr) return sqlite3_result_error_nomem(ctx);
+  if (agg->failed || sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  auto in = Sketch::Deserialize(BlobOf(argv[0]));
+  if (!in.ok()) {
+    agg->failed = true;
+    return sqlite3_result_error(ctx, in.status().ToString().c_str(), -1);
+  }
+  if (agg->sketch == nullptr) {
+    agg->sketch = new Sketch(std::move(in.value()));
+    return;
+  }
+  Status st = agg->sketch->Merge(*in);
+  if (!st.ok()) {
+    agg->failed = true;
+    sqlite3_result_error(ctx, st.ToString().c_str(), -1);
+  }
+}
+
+template <typename Sketch>
+void MergeSketchFinal(sqlite3_context* ctx) {
+  auto* agg = static_cast<SketchAgg<Sketch>*>(sqlite3_aggregate_context(ctx, 0));
+  if (agg == nullptr || agg->sketch == nullptr) return sqlite3_result_null(ctx);
+  std::unique_ptr<Sketch> owned(agg->sketch);
+  agg->sketch = nullptr;
+  if (agg->failed) return;
+  std::string out = owned->Serialize();
+  sqlite3_result_blob64(ctx, out.data(), out.size(), SQLITE_TRANSIENT);
+}
+
+Status RegisterSketchFunctions(sqlite3* db, std::atomic<uint64_t>* corrupt) {
+  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
+  if (sqlite3_create_function_v2(db, "vigil_merge_quantiles", 2, flags, corrupt, MergeSketchFn<QuantileSketch>, nullptr,
+                                 nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function_v2(db, "vigil_merge_distinct", 2, flags, corrupt, MergeSketchFn<DistinctSketch>, nullptr,
+                                 nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_create_function_v2(db, "vigil_merge_quantiles_agg", 1, flags, nullptr, nullptr,
+                                 MergeSketchStep<QuantileSketch>, MergeSketchFinal<QuantileSketch>, nullptr) != SQLITE_OK ||
+      sqlite3_create_function_v2(db, "vigil_merge_distinct_agg", 1, flags, nullptr, nullptr,
+                                 MergeSketchStep<DistinctSketch>, MergeSketchFinal<DistinctSketch>, nullptr) != SQLITE_OK) {
+    return Status::Error("sqlite", "cannot register rollup merge functions");
+  }
+  return Status::Ok();
 }
 
 std::string UpsertSql(const char* table) {
@@ -135,6 +196,36 @@ CREATE TABLE rollup_hour(
 CREATE INDEX rollup_hour_by_country ON rollup_hour(project_id, country, minute);
 CREATE INDEX rollup_hour_by_path ON rollup_hour(project_id, path, minute);
 )sql",
+      // 3: a day level (UTC days; `minute` is the day's first minute), so a 30-day range merges
+      // 30 rows per series instead of 720; built from the hour rows already stored.
+      R"sql(
+CREATE TABLE rollup_day(
+  project_id INTEGER NOT NULL,
+  minute INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL,
+  path TEXT NOT NULL,
+  release TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  browser TEXT NOT NULL,
+  os TEXT NOT NULL,
+  country TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  errors INTEGER NOT NULL,
+  users BLOB,
+  sessions BLOB,
+  vals BLOB,
+  PRIMARY KEY(project_id, minute, type, name, path, release, environment, browser, os, country)
+) WITHOUT ROWID;
+INSERT INTO rollup_day
+SELECT project_id, minute - minute % 1440 AS day, type, name, path, release, environment, browser, os, country,
+       SUM(count), SUM(errors), vigil_merge_distinct_agg(users), vigil_merge_distinct_agg(sessions),
+       vigil_merge_quantiles_agg(vals)
+FROM rollup_hour
+GROUP BY project_id, day, type, name, path, release, environment, browser, os, country;
+CREATE INDEX rollup_day_by_country ON rollup_day(project_id, country, minute);
+CREATE INDEX rollup_day_by_path ON rollup_day(project_id, path, minute);
+)sql",
   };
   return kMigrations;
 }
@@ -143,25 +234,25 @@ Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::st
   std::unique_ptr<SqliteRollupStore> s(new SqliteRollupStore());
   Status st = s->write_db_.Open(path);
   if (!st.ok()) return st;
+  // Before migrating: migrations use the merge functions.
+  st = RegisterSketchFunctions(s->write_db_.raw(), &s->corrupt_blobs_);
+  if (!st.ok()) return st;
   st = s->write_db_.Migrate(RollupStoreMigrations(), "rollups");
   if (!st.ok()) return st;
   st = s->write_db_.Exec("PRAGMA cache_size=-65536");
   if (!st.ok()) return st;
-  const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-  if (sqlite3_create_function_v2(s->write_db_.raw(), "vigil_merge_quantiles", 2, flags, &s->corrupt_blobs_,
-                                 MergeSketchFn<QuantileSketch>, nullptr, nullptr, nullptr) != SQLITE_OK ||
-      sqlite3_create_function_v2(s->write_db_.raw(), "vigil_merge_distinct", 2, flags, &s->corrupt_blobs_,
-                                 MergeSketchFn<DistinctSketch>, nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return Status::Error("sqlite", "cannot register rollup merge functions");
+  s->in_memory_ = path == ":memory:";
+  if (!s->in_memory_) {
+    st = s->read_db_.Open(path);
+    if (!st.ok()) return st;
   }
-  st = s->read_db_.Open(path);
-  if (!st.ok()) return st;
   struct {
     SqliteStmt* stmt;
     std::string sql;
   } prepared[] = {
       {&s->upsert_minute_, UpsertSql("rollup_minute")},
       {&s->upsert_hour_, UpsertSql("rollup_hour")},
+      {&s->upsert_day_, UpsertSql("rollup_day")},
   };
   for (auto& p : prepared) {
     auto r = s->write_db_.Prepare(p.sql);
@@ -175,41 +266,70 @@ uint64_t SqliteRollupStore::corrupt_blobs_replaced() const { return corrupt_blob
 
 Status SqliteRollupStore::Add(const std::vector<RollupRow>& rows) {
   if (rows.empty()) return Status::Ok();
+  // The rows of one call often share hours and days (a series over several minutes): merge them in
+  // memory first, so each hour and day row is read, merged and rewritten once per call rather than
+  // once per minute (a dense distinct sketch is 16 KB).
+  using CoarseKey = std::tuple<int64_t, int64_t, std::array<std::string_view, kRollupDimCount>>;  // project, start, dims
+  std::map<CoarseKey, RollupAggregate> hours, days;
+  for (const RollupRow& row : rows) {
+    std::array<std::string_view, kRollupDimCount> dims;
+    for (size_t i = 0; i < kRollupDimCount; ++i) dims[i] = row.key.dims[i];
+    int64_t hour_start = row.key.minute - (((row.key.minute % 60) + 60) % 60);
+    int64_t day_start = row.key.minute - (((row.key.minute % 1440) + 1440) % 1440);
+    for (auto [level, start] : {std::pair{&hours, hour_start}, std::pair{&days, day_start}}) {
+      auto [it, fresh] = level->try_emplace(CoarseKey{row.key.project_id, start, dims}, row.agg);
+      if (!fresh) {
+        Status st = it->second.Merge(row.agg);
+        if (!st.ok()) return st;
+      }
+    }
+  }
   std::lock_guard<std::mutex> lock(write_mu_);
   Status st = write_db_.Exec("BEGIN IMMEDIATE");
   if (!st.ok()) return st;
   std::string users, sessions, vals;
-  auto fail = [&](Status s) {
-    write_db_.Exec("ROLLBACK");
-    return s;
-  };
-  for (const RollupRow& row : rows) {
+  auto upsert = [&](SqliteStmt* stmt, int64_t project_id, int64_t minute, const auto& dims, const RollupAggregate& agg) {
     users.clear();
     sessions.clear();
     vals.clear();
-    if (!row.agg.users.empty()) row.agg.users.Serialize(&users);
-    if (!row.agg.sessions.empty()) row.agg.sessions.Serialize(&sessions);
-    if (!row.agg.values.empty()) row.agg.values.Serialize(&vals);
-    int64_t hour_start = row.key.minute - (((row.key.minute % 60) + 60) % 60);
-    for (auto [stmt, minute] : {std::pair{&upsert_minute_, row.key.minute}, std::pair{&upsert_hour_, hour_start}}) {
-      stmt->Bind(1, row.key.project_id)
-          .Bind(2, minute)
-          .Bind(11, static_cast<int64_t>(row.agg.count))
-          .Bind(12, static_cast<int64_t>(row.agg.errors));
-      for (size_t i = 0; i < kRollupDimCount; ++i) stmt->Bind(static_cast<int>(i) + 3, std::string_view(row.key.dims[i]));
-      if (users.empty()) stmt->BindNull(13); else stmt->BindBlob(13, users);
-      if (sessions.empty()) stmt->BindNull(14); else stmt->BindBlob(14, sessions);
-      if (vals.empty()) stmt->BindNull(15); else stmt->BindBlob(15, vals);
-      st = stmt->Run();
-      if (!st.ok()) return fail(st);
+    if (!agg.users.empty()) agg.users.Serialize(&users);
+    if (!agg.sessions.empty()) agg.sessions.Serialize(&sessions);
+    if (!agg.values.empty()) agg.values.Serialize(&vals);
+    stmt->Bind(1, project_id).Bind(2, minute).Bind(11, static_cast<int64_t>(agg.count)).Bind(12, static_cast<int64_t>(agg.errors));
+    for (size_t i = 0; i < kRollupDimCount; ++i) stmt->Bind(static_cast<int>(i) + 3, std::string_view(dims[i]));
+    if (users.empty()) stmt->BindNull(13); else stmt->BindBlob(13, users);
+    if (sessions.empty()) stmt->BindNull(14); else stmt->BindBlob(14, sessions);
+    if (vals.empty()) stmt->BindNull(15); else stmt->BindBlob(15, vals);
+    return stmt->Run();
+  };
+  for (const RollupRow& row : rows) {
+    st = upsert(&upsert_minute_, row.key.project_id, row.key.minute, row.key.dims, row.agg);
+    if (!st.ok()) break;
+  }
+  for (auto [level, stmt] : {std::pair{&hours, &upsert_hour_}, std::pair{&days, &upsert_day_}}) {
+    for (const auto& [key, agg] : *level) {
+      if (!st.ok()) break;
+      st = upsert(stmt, std::get<0>(key), std::get<1>(key), std::get<2>(key), agg);
     }
   }
-  st = write_db_.Exec("COMMIT");
-  if (!st.ok()) return fail(st);
+  if (st.ok()) st = write_db_.Exec("COMMIT");
+  if (!st.ok()) {
+    write_db_.Exec("ROLLBACK");
+    return st;
+  }
   return Status::Ok();
 }
 
 namespace {
+// The stored levels, coarsest first.
+struct Level {
+  const char* table;
+  int64_t minutes;
+  uint64_t RollupQueryResult::*read;
+};
+const Level kLevels[] = {{"rollup_day", 1440, &RollupQueryResult::day_rows_read},
+                          {"rollup_hour", 60, &RollupQueryResult::hour_rows_read},
+                          {"rollup_minute", 1, &RollupQueryResult::minute_rows_read}};
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 }  // namespace
 
@@ -220,46 +340,58 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
   for (const RollupFilter& f : q.filters) {
     if (f.values.empty()) return Status::Error("bad_query", "filter on " + std::string(RollupDimName(f.dim)) + " has no values");
   }
-  // Level choice: hour rows cover the whole hours inside [from, to) when no bucket would split an
-  // hour (no time bucketing, or buckets of whole hours, which are epoch-aligned); minute rows
-  // cover the ragged ends and every finer bucketing.
+  // Level choice: the coarsest level whose intervals no bucket splits (no time bucketing, or
+  // buckets of whole days / hours, which are epoch-aligned) covers the whole intervals inside
+  // [from, to); the next finer level covers the ragged ends, down to minutes.
   struct Span {
-    const char* table;
+    const Level* level;
     int64_t from, to;
-    bool hour;
   };
   std::vector<Span> spans;
-  bool hours_ok = q.bucket_minutes == 0 || q.bucket_minutes % 60 == 0;
-  int64_t h_from = FloorDiv(q.from_minute + 59, 60) * 60, h_to = FloorDiv(q.to_minute, 60) * 60;
-  if (hours_ok && h_from < h_to) {
-    if (q.from_minute < h_from) spans.push_back({"rollup_minute", q.from_minute, h_from, false});
-    spans.push_back({"rollup_hour", h_from, h_to, true});
-    if (h_to < q.to_minute) spans.push_back({"rollup_minute", h_to, q.to_minute, false});
-  } else {
-    spans.push_back({"rollup_minute", q.from_minute, q.to_minute, false});
+  auto cover = [&](auto& self, size_t li, int64_t from, int64_t to) -> void {
+    if (from >= to) return;
+    const Level& l = kLevels[li];
+    bool usable = l.minutes == 1 || q.bucket_minutes == 0 || q.bucket_minutes % l.minutes == 0;
+    int64_t a = FloorDiv(from + l.minutes - 1, l.minutes) * l.minutes, z = FloorDiv(to, l.minutes) * l.minutes;
+    if (!usable || a >= z) return self(self, li + 1, from, to);
+    self(self, li + 1, from, a);
+    spans.push_back({&l, a, z});
+    self(self, li + 1, z, to);
+  };
+  cover(cover, 0, q.from_minute, q.to_minute);
+
+  // Without a type filter, only the event types' own series count (derived series hold the same
+  // events again under pseudo-types; rollup_step.h).
+  std::vector<RollupFilter> filters = q.filters;
+  if (std::none_of(filters.begin(), filters.end(), [](const RollupFilter& f) { return f.dim == RollupDim::kType; })) {
+    RollupFilter types{RollupDim::kType, {}};
+    for (int t = 0; t <= static_cast<int>(EventType::kSession); ++t) types.values.emplace_back(EventTypeName(static_cast<EventType>(t)));
+    filters.push_back(std::move(types));
   }
 
   RollupQueryResult result;
   std::map<std::pair<int64_t, std::vector<std::string>>, RollupAggregate> groups;
-  std::lock_guard<std::mutex> lock(read_mu_);
+  // In memory there is one connection (a second would open another, empty database).
+  std::lock_guard<std::mutex> lock(in_memory_ ? write_mu_ : read_mu_);
+  SqliteDb& read_db = in_memory_ ? write_db_ : read_db_;
   for (const Span& span : spans) {
     std::string sql = std::string("SELECT r.minute, r.count, r.errors, ") +
                       (q.with_distinct ? "r.users, r.sessions, " : "NULL, NULL, ") + (q.with_values ? "r.vals" : "NULL");
     for (RollupDim d : q.group_by) sql += std::string(", r.") + kDimColumns[static_cast<size_t>(d)];
-    sql += std::string(" FROM ") + span.table + " r";
+    sql += std::string(" FROM ") + span.level->table + " r";
     sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3";
     int param = 4;
-    for (const RollupFilter& f : q.filters) {
+    for (const RollupFilter& f : filters) {
       sql += std::string(" AND r.") + kDimColumns[static_cast<size_t>(f.dim)] + " IN (";
       for (size_t i = 0; i < f.values.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(param++);
       sql += ")";
     }
-    auto stmt = read_db_.Prepare(sql);
+    auto stmt = read_db.Prepare(sql);
     if (!stmt.ok()) return stmt.status();
     SqliteStmt& s = stmt.value();
     s.Bind(1, q.project_id).Bind(2, span.from).Bind(3, span.to);
     param = 4;
-    for (const RollupFilter& f : q.filters) {
+    for (const RollupFilter& f : filters) {
       for (const std::string& v : f.values) s.Bind(param++, std::string_view(v));
     }
     std::pair<int64_t, std::vector<std::string>> key;
@@ -267,7 +399,7 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
       auto row = s.Step();
       if (!row.ok()) return row.status();
       if (!row.value()) break;
-      (span.hour ? result.hour_rows_read : result.minute_rows_read)++;
+      ++(result.*(span.level->read));
       int64_t minute = s.Int(0);
       key.first = q.bucket_minutes ? FloorDiv(minute, q.bucket_minutes) * q.bucket_minutes : q.from_minute;
       key.second.resize(q.group_by.size());

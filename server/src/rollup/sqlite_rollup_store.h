@@ -1,6 +1,7 @@
 // SqliteRollupStore: the embedded RollupStore, one SQLite file (rollups.db in the data dir, WAL).
-// Tables rollup_minute and rollup_hour: one row per project, interval start minute and series (the
-// eight dimension values, inline in the primary key): counts and the sketches as BLOBs. Add() upserts both levels in one transaction, merging sketches inside SQLite
+// Tables rollup_minute, rollup_hour and rollup_day (UTC days): one row per project, interval start
+// minute and series (the eight dimension values, inline in the primary key): counts and the
+// sketches as BLOBs. Add() upserts the three levels in one transaction, merging sketches inside SQLite
 // with the scalar functions vigil_merge_quantiles / vigil_merge_distinct. Writes and reads use
 // separate connections, each behind its own mutex, so a long query never blocks the writer.
 #pragma once
@@ -17,7 +18,8 @@ namespace vigil {
 
 class SqliteRollupStore : public RollupStore {
  public:
-  // Opens or creates `path` and migrates its schema.
+  // Opens or creates `path` and migrates its schema. ":memory:" gives a private in-memory store
+  // (one connection for writes and queries), for rollups built on the fly.
   static Result<std::unique_ptr<SqliteRollupStore>> Open(const std::string& path);
 
   Status Add(const std::vector<RollupRow>& rows) override;
@@ -32,10 +34,11 @@ class SqliteRollupStore : public RollupStore {
 
   mutable std::mutex write_mu_;
   SqliteDb write_db_;
-  SqliteStmt upsert_minute_, upsert_hour_;
+  SqliteStmt upsert_minute_, upsert_hour_, upsert_day_;
   std::mutex read_mu_;
   SqliteDb read_db_;
   std::atomic<uint64_t> corrupt_blobs_{0};
+  bool in_memory_ = false;
 };
 
 // The rollup store's schema migrations, exposed for tests.
