@@ -174,6 +174,19 @@ TEST(UaTranslate, PrefilterKeepsTheMostSelectiveRun) {
 
 // The prefilter may only add candidates: wherever a rule matches, its prefilter pattern must too.
 // Checked for every rule of regexes.yaml against the browser and OS corpora and every 8th device case.
+TEST(UaTranslate, SetPatternDropsCapturesAndLooseEdges) {
+  // Captures go (RE2 can then factor literal prefixes across the Set); optional and wide-class
+  // elements at either end of a run go (they keep DFA threads alive at nearly every byte).
+  EXPECT_EQ(PrefilterSetPattern("(Chrome)/(\\d+)\\.(\\d+)"), "Chrome/\\d+\\.\\d+");
+  EXPECT_EQ(PrefilterSetPattern("\\b([A-Za-z0-9 ]{0,50}[Bb]ot)/(\\d+)(?:\\.(\\d+)|)"), "[Bb]ot/\\d+");
+  EXPECT_EQ(PrefilterSetPattern("(Foo|\\b\\w*favicon\\w*\\b|(?:[a-z]+-|)Googlebot)"), "(?:Foo|favicon|Googlebot)");
+  EXPECT_EQ(PrefilterSetPattern("(?i)(zao|borg)\\b"), "(?i)(?:zao|borg)");
+  // Nothing selective would remain: kept as it is.
+  EXPECT_EQ(PrefilterSetPattern("[A-Za-z]+"), "[A-Za-z]+");
+  // Inline flags past the start: left untrimmed.
+  EXPECT_EQ(PrefilterSetPattern("x*(?i:abc)"), "x*(?i:abc)");
+}
+
 TEST(UaTranslate, PrefilterNeverLosesAMatch) {
   YAML::Node rules = YAML::LoadFile(RegexesPath());
   std::vector<std::string> uas;
@@ -187,13 +200,16 @@ TEST(UaTranslate, PrefilterNeverLosesAMatch) {
     for (const YAML::Node& entry : rules[section]) {
       std::string pattern = entry["regex"].as<std::string>();
       if (entry["regex_flag"]) pattern = "(?i)" + pattern;
-      RE2 exact(pattern), prefilter(PrefilterPattern(pattern));
+      RE2 exact(pattern), prefilter(PrefilterPattern(pattern)), set_form(PrefilterSetPattern(pattern));
       ASSERT_TRUE(prefilter.ok()) << pattern << " -> " << PrefilterPattern(pattern);
+      ASSERT_TRUE(set_form.ok()) << pattern << " -> " << PrefilterSetPattern(pattern);
       for (const std::string& ua : uas) {
         if (!RE2::PartialMatch(ua, exact)) continue;
         ++pairs;
         if (!RE2::PartialMatch(ua, prefilter) && misses++ < 10)
           ADD_FAILURE() << "prefilter " << PrefilterPattern(pattern) << " misses " << ua << " (rule " << pattern << ")";
+        if (!RE2::PartialMatch(ua, set_form) && misses++ < 10)
+          ADD_FAILURE() << "set pattern " << PrefilterSetPattern(pattern) << " misses " << ua << " (rule " << pattern << ")";
       }
     }
   }

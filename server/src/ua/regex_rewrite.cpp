@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <vector>
 
 namespace vigil::ua {
@@ -90,6 +91,25 @@ std::string TranslatePcreToRe2(std::string_view p) {
     out.push_back(c);
     after_quantifier = c == '*' || c == '+' || (c == '?' && !after_open_paren);
     after_open_paren = c == '(';
+  }
+  return out;
+}
+
+std::string WithoutCaptures(std::string_view p) {
+  std::string out;
+  out.reserve(p.size() + 16);
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '\\' && i + 1 < p.size()) {
+      out.push_back(c);
+      out.push_back(p[++i]);
+    } else if (c == '[') {
+      i = CopyClass(p, i, out);
+    } else if (c == '(' && (i + 1 >= p.size() || p[i + 1] != '?')) {
+      out += "(?:";
+    } else {
+      out.push_back(c);
+    }
   }
   return out;
 }
@@ -479,7 +499,110 @@ std::string BestRunOfAlternatives(std::string_view p) {
   return out;
 }
 
+// A character class, escape or `.` that matches many different bytes (20 or more ASCII
+// characters, or any negated class): a repetition of it stays alive across most User-Agent text.
+bool IsWideAtom(std::string_view atom) {
+  if (atom == ".") return true;
+  if (atom.size() == 2 && atom[0] == '\\') return std::string_view("wWSD").find(atom[1]) != std::string_view::npos;
+  if (atom.size() < 2 || atom[0] != '[') return false;
+  if (atom[1] == '^') return true;
+  int members = 0;
+  for (size_t i = 1; i + 1 < atom.size(); ++i) {
+    if (atom[i] == '\\' && i + 2 < atom.size()) {
+      char e = atom[++i];
+      members += e == 'w' || e == 'W' || e == 'S' || e == 'D' ? 64 : e == 'd' ? 10 : 1;
+    } else if (i + 2 < atom.size() - 1 && atom[i + 1] == '-' && atom[i + 2] != ']') {
+      members += std::abs(atom[i + 2] - atom[i]) + 1;
+      i += 2;
+    } else {
+      ++members;
+    }
+  }
+  return members >= 20;
+}
+
+bool IsPlainGroup(std::string_view atom) { return atom.size() >= 4 && atom.substr(0, 3) == "(?:" && atom.back() == ')'; }
+
+// An element at the edge of a prefilter run that costs DFA states and selects (almost) nothing:
+// optional (`x?`, `x*`, `x{0,n}`, `(?:...|)`), a wide class or `.` (any quantifier), `\b`/`\B`.
+bool IsLooseEdge(std::string_view element) {
+  size_t atom_len = AtomLength(element, 0);
+  std::string_view atom = element.substr(0, atom_len);
+  std::string_view quantifier = element.substr(atom_len);
+  if (!quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
+                              (quantifier[0] == '{' && quantifier.size() > 1 && quantifier[1] == '0')))
+    return true;
+  if (atom == "\\b" || atom == "\\B") return true;
+  if (IsWideAtom(atom)) return true;
+  if (IsPlainGroup(atom)) {
+    for (std::string_view alternative : SplitAlternatives(atom.substr(3, atom.size() - 4)))
+      if (alternative.empty()) return true;  // (?:x|): optional
+  }
+  return false;
+}
+
+// Elements of a sequence, with plain unquantified groups that have no alternation spliced in
+// (`(?:ab)c` is `abc`).
+void FlatElements(std::string_view p, std::vector<std::string_view>& out) {
+  for (const Element& e : SplitElements(p)) {
+    size_t atom_len = AtomLength(e.text, 0);
+    std::string_view atom = e.text.substr(0, atom_len);
+    if (atom_len == e.text.size() && IsPlainGroup(atom) && !HasTopLevelAlternation(atom.substr(3, atom.size() - 4))) {
+      FlatElements(atom.substr(3, atom.size() - 4), out);
+    } else {
+      out.push_back(e.text);
+    }
+  }
+}
+
+// Drops loose leading and trailing elements of a sequence (a match of the sequence contains a
+// match of any contiguous part of it); a plain alternation group left alone is trimmed
+// alternative by alternative. Returns the input when nothing selective would remain.
+std::string TrimLooseEdges(std::string_view p) {
+  std::vector<std::string_view> elements;
+  FlatElements(p, elements);
+  size_t begin = 0, end = elements.size();
+  while (begin < end && IsLooseEdge(elements[begin])) ++begin;
+  while (end > begin && IsLooseEdge(elements[end - 1])) --end;
+  if (begin == end) return std::string(p);
+  if (end - begin == 1 && IsPlainGroup(elements[begin])) {
+    std::string_view body = elements[begin].substr(3, elements[begin].size() - 4);
+    std::string out = "(?:";
+    bool first = true;
+    for (std::string_view alternative : SplitAlternatives(body)) {
+      if (!first) out.push_back('|');
+      first = false;
+      out += TrimLooseEdges(alternative);
+    }
+    return out + ")";
+  }
+  std::string out;
+  for (size_t i = begin; i < end; ++i) out.append(elements[i]);
+  return out;
+}
+
 }  // namespace
+
+std::string PrefilterSetPattern(std::string_view re2_pattern) {
+  std::string pattern = WithoutCaptures(PrefilterPattern(re2_pattern));
+  std::string_view p = pattern;
+  std::string flags;
+  if (p.size() > 4 && p.substr(0, 4) == "(?i)") {
+    flags = "(?i)";
+    p.remove_prefix(4);
+  }
+  // Inline flags elsewhere would change what a trimmed piece means on its own: leave those alone.
+  for (size_t at = p.find("(?"); at != std::string_view::npos; at = p.find("(?", at + 1))
+    if (p.compare(at, 3, "(?:") != 0 && (at == 0 || p[at - 1] != '\\')) return pattern;
+  std::string out = flags;
+  bool first = true;
+  for (std::string_view alternative : SplitAlternatives(p)) {
+    if (!first) out.push_back('|');
+    first = false;
+    out += TrimLooseEdges(alternative);
+  }
+  return out;
+}
 
 std::string PrefilterPattern(std::string_view re2_pattern) {
   std::string widened = WidenBoundedRepetitions(re2_pattern);

@@ -30,6 +30,20 @@ std::string WidenBoundedRepetitions(std::string_view re2_pattern);
 // rules explode in states.
 std::string PrefilterPattern(std::string_view re2_pattern);
 
+// `pattern` with every capturing group `(...)` made non-capturing `(?:...)`: same strings
+// matched. For the prefilter Sets, which never read captures: a leading capture hides a literal
+// prefix from RE2's factoring of common prefixes across the Set's patterns.
+std::string WithoutCaptures(std::string_view pattern);
+
+// What the RE2::Set prefilter actually holds for a rule: PrefilterPattern(), without captures,
+// and with each alternative's loose edges dropped: leading/trailing elements that are optional
+// (`x?`, `(?:...|)`), wide classes (`[A-Za-z0-9 ]*`, `[^C]`, `\w*`) or `\b`. Any match of a
+// sequence contains a match of each contiguous part of it, so this too only ever adds
+// candidates; it keeps the Set's DFA from tracking threads that are alive at nearly every byte
+// (`\b\w*favicon\w*\b` inside the big crawler rule cost more new states than the other 300
+// browser rules together).
+std::string PrefilterSetPattern(std::string_view re2_pattern);
+
 // A cheaper form of a rule for captures: single-character repetitions with a large bound
 // (`[^;/]{1,100}`, `.{0,200}`) are widened (`[^;/]+`, `.*`), leaving a far smaller RE2 program.
 // On a text where no run of consecutive characters matching `atom` is longer than `max_run`, for

@@ -57,10 +57,11 @@ struct Rule {
   int groups_needed = 0;
 };
 
-// One of user_agent_parsers / os_parsers / device_parsers. Its rules sit in the shared prefilter
-// at indexes first_prefilter_index + i.
+// One of user_agent_parsers / os_parsers / device_parsers. Rule i's prefilter pattern sits in
+// `prefilter` (shared by the browser and OS sections) at index first_prefilter_index + i.
 struct Section {
   std::vector<Rule> rules;
+  RE2::Set* prefilter = nullptr;
   int first_prefilter_index = 0;
 };
 
@@ -113,13 +114,14 @@ std::string Group(const re2::StringPiece* groups, int group_count, int g) {
 
 }  // namespace
 
-// One RE2::Set over the prefilter patterns of every rule of all three sections, plus the
-// automation pattern: one DFA pass over the User-Agent yields the candidates for everything
-// (each extra Set pass cost about as much as the whole rest of a section's work).
+// Two RE2::Sets: browser + OS rules + the automation pattern, and device rules. A lazily built
+// DFA over the union of all rules has roughly the product of the parts' states, so strings it
+// had not met kept creating states; two DFAs have the sum and stay warm far sooner, for one
+// extra pass over the string (see docs/enrichment.md).
 struct UserAgentParser::Rules {
   Section browser, os, device;
-  std::unique_ptr<RE2::Set> prefilter;
-  int automation_prefilter_index = -1;
+  std::unique_ptr<RE2::Set> browser_os_prefilter, device_prefilter;
+  int automation_prefilter_index = -1;  // in browser_os_prefilter
   std::unique_ptr<RE2> automation;  // used only when the prefilter cannot answer
   // How often the prefilter's DFA ran out of memory and rules were tried one by one instead.
   mutable std::atomic<uint64_t> prefilter_fallbacks{0};
@@ -157,7 +159,7 @@ void AddShortRunForm(Rule& rule, const std::string& pattern, const RE2::Options&
 
 void LoadSection(const YAML::Node& list, const char* section_name,
                  const std::array<const char*, 5>& fields, const std::array<int, 5>& default_group,
-                 RE2::Set& prefilter, Section& section, RuleLoadReport& report) {
+                 Section& section, RuleLoadReport& report) {
   if (!list || !list.IsSequence())
     throw std::runtime_error(std::string("regexes.yaml: missing list '") + section_name + "'");
   RE2::Options options;
@@ -179,7 +181,8 @@ void LoadSection(const YAML::Node& list, const char* section_name,
       continue;
     }
     std::string set_error;
-    int prefilter_index = prefilter.Add(PrefilterPattern(translated), &set_error);
+    RE2::Set& prefilter = *section.prefilter;
+    int prefilter_index = prefilter.Add(PrefilterSetPattern(translated), &set_error);
     if (prefilter_index < 0) prefilter_index = prefilter.Add(translated, &set_error);  // exact, slower
     if (prefilter_index < 0) {
       report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
@@ -300,9 +303,9 @@ DeviceInfo DeviceFrom(const Section& section, const Candidates& candidates, std:
   return out;
 }
 
-// Runs the prefilter; the candidate list lives in a per-thread buffer so a parse allocates
-// nothing for it. Valid until the next call on the same thread.
-Candidates RunPrefilter(const UserAgentParser::Rules& rules, std::string_view ua);
+// Runs a section's prefilter; the candidate list lives in a per-thread buffer so a parse
+// allocates nothing for it. Valid until the next call on the same thread.
+Candidates RunPrefilter(const UserAgentParser::Rules& rules, const Section& section, std::string_view ua);
 
 }  // namespace
 
@@ -319,20 +322,23 @@ std::unique_ptr<UserAgentParser> UserAgentParser::LoadYaml(std::string_view text
   auto rules = std::make_unique<Rules>();
   RE2::Options set_options;
   set_options.set_log_errors(false);
-  // Room for the prefilter's lazily built DFA states. The prefilter patterns hold no long-lived
-  // partial matches, so states stay few; if the budget is ever exhausted, RE2 reports it and the
-  // parse falls back to trying rules in order (slower, same answer).
+  // Room for each prefilter's lazily built DFA states. The prefilter patterns hold no long-lived
+  // partial matches, so states stay few; if a budget is ever exhausted, RE2 reports it and the
+  // parse falls back to trying that section's rules in order (slower, same answer).
   set_options.set_max_mem(int64_t{64} << 20);
-  rules->prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  rules->browser_os_prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  rules->device_prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
+  rules->browser.prefilter = rules->os.prefilter = rules->browser_os_prefilter.get();
+  rules->device.prefilter = rules->device_prefilter.get();
   LoadSection(root["user_agent_parsers"], "user_agent_parsers", kBrowserFields, kBrowserDefaultGroups,
-              *rules->prefilter, rules->browser, rules->report);
-  LoadSection(root["os_parsers"], "os_parsers", kOsFields, kOsDefaultGroups, *rules->prefilter, rules->os,
+              rules->browser, rules->report);
+  LoadSection(root["os_parsers"], "os_parsers", kOsFields, kOsDefaultGroups, rules->os, rules->report);
+  LoadSection(root["device_parsers"], "device_parsers", kDeviceFields, kDeviceDefaultGroups, rules->device,
               rules->report);
-  LoadSection(root["device_parsers"], "device_parsers", kDeviceFields, kDeviceDefaultGroups,
-              *rules->prefilter, rules->device, rules->report);
-  rules->automation_prefilter_index = rules->prefilter->Add(kAutomationPattern, nullptr);
+  rules->automation_prefilter_index = rules->browser_os_prefilter->Add(kAutomationPattern, nullptr);
   rules->automation = std::make_unique<RE2>(kAutomationPattern);
-  if (!rules->prefilter->Compile()) throw std::runtime_error("regexes.yaml: cannot compile the prefilter");
+  for (RE2::Set* set : {rules->browser_os_prefilter.get(), rules->device_prefilter.get()})
+    if (!set->Compile()) throw std::runtime_error("regexes.yaml: cannot compile the prefilter");
   if (rules->report.rules_compiled == 0) throw std::runtime_error("regexes.yaml: no usable rule");
   return std::unique_ptr<UserAgentParser>(new UserAgentParser(std::move(rules)));
 }
@@ -349,11 +355,11 @@ const RuleLoadReport& UserAgentParser::load_report() const { return rules_->repo
 
 namespace {
 
-Candidates RunPrefilter(const UserAgentParser::Rules& rules, std::string_view ua) {
+Candidates RunPrefilter(const UserAgentParser::Rules& rules, const Section& section, std::string_view ua) {
   thread_local std::vector<int> hits;
   hits.clear();
   RE2::Set::ErrorInfo error{};
-  if (!rules.prefilter->Match(re2::StringPiece(ua.data(), ua.size()), &hits, &error) &&
+  if (!section.prefilter->Match(re2::StringPiece(ua.data(), ua.size()), &hits, &error) &&
       error.kind != RE2::Set::kNoError) {
     rules.prefilter_fallbacks.fetch_add(1, std::memory_order_relaxed);
     return Candidates{nullptr};
@@ -365,25 +371,26 @@ Candidates RunPrefilter(const UserAgentParser::Rules& rules, std::string_view ua
 }  // namespace
 
 BrowserInfo UserAgentParser::ParseBrowser(std::string_view ua) const {
-  return BrowserFrom(rules_->browser, RunPrefilter(*rules_, ua), ua);
+  return BrowserFrom(rules_->browser, RunPrefilter(*rules_, rules_->browser, ua), ua);
 }
 
 OsInfo UserAgentParser::ParseOs(std::string_view ua) const {
-  return OsFrom(rules_->os, RunPrefilter(*rules_, ua), ua);
+  return OsFrom(rules_->os, RunPrefilter(*rules_, rules_->os, ua), ua);
 }
 
 DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
-  return DeviceFrom(rules_->device, RunPrefilter(*rules_, ua), ua);
+  return DeviceFrom(rules_->device, RunPrefilter(*rules_, rules_->device, ua), ua);
 }
 
 UserAgent UserAgentParser::Parse(std::string_view ua) const {
   UserAgent out;
-  Candidates candidates = RunPrefilter(*rules_, ua);
+  Candidates candidates = RunPrefilter(*rules_, rules_->browser, ua);  // browser and OS rules
   out.browser = BrowserFrom(rules_->browser, candidates, ua);
   out.os = OsFrom(rules_->os, candidates, ua);
-  out.device = DeviceFrom(rules_->device, candidates, ua);
-  bool automation = candidates.sorted ? candidates.Contains(rules_->automation_prefilter_index)
-                                      : RE2::PartialMatch(re2::StringPiece(ua.data(), ua.size()), *rules_->automation);
+  bool automation = candidates.sorted
+                        ? candidates.Contains(rules_->automation_prefilter_index)
+                        : RE2::PartialMatch(re2::StringPiece(ua.data(), ua.size()), *rules_->automation);
+  out.device = ParseDevice(ua);
   out.is_bot = out.device.family == "Spider" || automation;
   return out;
 }

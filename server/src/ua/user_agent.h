@@ -61,8 +61,8 @@ class UserAgentParser {
   UserAgentParser& operator=(const UserAgentParser&) = delete;
 
   // Thread-safe: nothing changes after loading except RE2's lazily built DFA states, which RE2
-  // shares and locks internally. A few microseconds once warm; strings of a shape the parser has
-  // not met cost 20-200 us while RE2 builds states. Put a UserAgentCache in front.
+  // shares and locks internally. ~7 us p50 for strings the DFAs have met, ~14 us for new ones
+  // (RE2 builds states; p90 ~60 us), on a loaded 2-core VM. Put a UserAgentCache in front.
   UserAgent Parse(std::string_view user_agent) const;
   BrowserInfo ParseBrowser(std::string_view user_agent) const;
   OsInfo ParseOs(std::string_view user_agent) const;
