@@ -49,6 +49,7 @@ struct NormalizedBatch {
   std::vector<Event> events;
 
   // Facts the process stage derives and later steps read; not encoded in the queue.
+  uint64_t offset = 0;  // the queue record's offset (0: not from the queue)
   bool is_bot = false;
   bool is_legacy_browser = false;
 };

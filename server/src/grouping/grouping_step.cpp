@@ -1,11 +1,25 @@
 #include "grouping/grouping_step.h"
 
+#include <algorithm>
+
 #include "common/log.h"
 #include "grouping/fingerprint.h"
 
 namespace vigil {
 
 void GroupingStep::Process(NormalizedBatch* batch) {
+  if (!mark_loaded_) {
+    auto mark = meta_->IssueEventsRecordedThrough();
+    if (mark.ok()) {
+      recorded_through_ = mark.value();
+      mark_loaded_ = true;
+    } else {
+      LogError("reading the issue counting mark failed", {{"error", mark.status().ToString()}});
+    }
+  }
+  // A replayed record already counted: ids and fingerprints again, counts not.
+  const bool counted = batch->offset > 0 && batch->offset <= recorded_through_;
+  cycle_through_ = std::max(cycle_through_, batch->offset);
   for (Event& e : batch->events) {
     if (e.type != EventType::kError) continue;
     GroupingResult g = ComputeFingerprint(e);
@@ -34,15 +48,21 @@ void GroupingStep::Process(NormalizedBatch* batch) {
       it = ids_.emplace(key, id.value()).first;
     }
     e.issue_id = it->second;
-    pending_.push_back(std::move(o));
+    if (!counted) pending_.push_back(std::move(o));
   }
 }
 
 void GroupingStep::FinishCycle() {
+  uint64_t through = cycle_through_;
+  cycle_through_ = 0;
   if (pending_.empty()) return;
-  auto ids = meta_->RecordIssueEvents(pending_);
-  if (!ids.ok()) LogError("recording issue events failed", {{"error", ids.status().ToString()}});
-  else if (grouped_) grouped_->Add(pending_.size());
+  auto ids = meta_->RecordIssueEvents(pending_, through);
+  if (!ids.ok()) {
+    LogError("recording issue events failed", {{"error", ids.status().ToString()}});
+  } else {
+    if (grouped_) grouped_->Add(pending_.size());
+    recorded_through_ = std::max(recorded_through_, through);
+  }
   pending_.clear();
 }
 

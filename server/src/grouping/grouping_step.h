@@ -2,9 +2,9 @@
 // (MetaStore::RecordIssueEvents, one transaction per batch) and stamps `fingerprint` and
 // `issue_id` on the events before they are stored. Runs on the processor thread.
 //
-// Replays: a batch replayed after a crash (see Processor) is counted again on its issues; events
-// themselves are stored once. The window is one processor transaction, so the over-count is
-// bounded by the batches in flight at the crash.
+// Replays: each cycle's counts are written with the highest queue offset of the cycle
+// (MetaStore::RecordIssueEvents `through`); batches replayed after a crash (see Processor) up to
+// that offset get their fingerprints and issue ids again but are not counted again.
 #pragma once
 
 #include <string>
@@ -30,6 +30,9 @@ class GroupingStep : public PipelineStep {
   Counter* grouped_;
   std::unordered_map<std::string, int64_t> ids_;  // "project_id/fingerprint" -> issue id
   std::vector<IssueObservation> pending_;
+  bool mark_loaded_ = false;
+  uint64_t recorded_through_ = 0;  // counts are stored for queue records up to this offset
+  uint64_t cycle_through_ = 0;     // the highest offset of the current cycle
 };
 
 }  // namespace vigil

@@ -39,6 +39,7 @@ bool Processor::ProcessRecords(const std::vector<QueueRecord>& records) {
       if (metrics_.corrupt) metrics_.corrupt->Add();
       continue;
     }
+    batch.offset = r.offset;
     for (PipelineStep* step : steps_) step->Process(&batch);
     newest_received = std::max(newest_received, batch.received_at);
     for (auto& e : batch.events) all.push_back(std::move(e));
@@ -54,8 +55,24 @@ bool Processor::ProcessRecords(const std::vector<QueueRecord>& records) {
   return true;
 }
 
+void Processor::CommitUpTo(uint64_t processed) {
+  uint64_t through = processed;
+  for (PipelineStep* step : steps_) {
+    uint64_t pending = step->PendingFrom();
+    if (pending > 0) through = std::min(through, pending - 1);
+  }
+  if (through <= committed_) return;
+  Status s = queue_->Commit(through);
+  if (!s.ok()) {
+    LogError("queue commit failed; the records will be replayed", {{"error", s.ToString()}});
+    return;
+  }
+  committed_ = through;
+}
+
 void Processor::Loop() {
   std::vector<QueueRecord> records;
+  uint64_t processed = 0;
   int backoff_ms = 50;
   while (true) {
     bool stopping = stopping_.load();
@@ -69,6 +86,7 @@ void Processor::Loop() {
     if (records.empty()) {
       // Idle: let steps with timed work (rollups write every few seconds) do it now.
       for (PipelineStep* step : steps_) step->FinishCycle();
+      if (processed > 0) CommitUpTo(processed);
       if (stopping) break;
       continue;
     }
@@ -78,7 +96,8 @@ void Processor::Loop() {
       backoff_ms = std::min(backoff_ms * 2, 5000);
     }
     backoff_ms = 50;
-    queue_->Commit(records.back().offset);
+    processed = records.back().offset;
+    CommitUpTo(processed);
   }
 }
 

@@ -1,7 +1,11 @@
 // Processor: the `process` stage (DESIGN.md §1). Takes durable batches from the Queue, runs the
 // pipeline steps on their events, stores them in the EventStore and only then commits the queue
-// offset. A crash between the store write and the commit replays the batch; the EventStore's
-// idempotent insert (by event id) keeps every event exactly once.
+// offset — and never past a record whose effects a step still holds in memory (PendingFrom: the
+// rollups aggregate a few seconds before writing). After a crash the uncommitted records come
+// again: the EventStore's idempotent insert (by project, ts and event id) keeps every event once,
+// and the counting steps skip records they already recorded — each writes the offset it has
+// counted through in the same transaction as its counts (GroupingStep, RollupStep) — so issue
+// counters and rollups count every event exactly once too. Each batch carries its record's offset.
 #pragma once
 
 #include <atomic>
@@ -26,6 +30,9 @@ class PipelineStep {
   // busy cycle of hundreds of batches costs one transaction instead of one per batch. Also called
   // when the queue is idle (about every 200 ms), for work due on a timer.
   virtual void FinishCycle() {}
+  // The offset of the oldest queue record whose effects this step holds only in memory (0: none).
+  // The Processor commits the queue only below it, so after a crash those records come again.
+  virtual uint64_t PendingFrom() const { return 0; }
 };
 
 struct ProcessorMetrics {
@@ -47,6 +54,9 @@ class Processor {
   void Loop();
   // Returns false when the store failed (the records stay uncommitted and are retried).
   bool ProcessRecords(const std::vector<QueueRecord>& records);
+  // Commits the queue through `processed` or, when a step still holds effects of earlier records in
+  // memory, just below the oldest of them.
+  void CommitUpTo(uint64_t processed);
 
   Queue* queue_;
   EventStore* events_;
@@ -55,6 +65,7 @@ class Processor {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};
   std::thread thread_;
+  uint64_t committed_ = 0;
 };
 
 }  // namespace vigil

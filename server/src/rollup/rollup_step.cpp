@@ -146,6 +146,10 @@ struct RollupStep::Impl {
   int64_t last_flush_ms = 0;
   bool last_flush_failed = false;
   std::map<int64_t, size_t> rows_per_minute;  // pending rows by minute
+  // Queue offsets (exactly once across crashes; rollup_step.h): rows stored through this offset,
+  // the highest offset aggregated, and the oldest offset aggregated but not yet stored (0: none).
+  uint64_t stored_through = 0, seen_through = 0, pending_from = 0;
+  uint64_t replayed_skipped = 0;
   std::string last_uid, last_sid;  // copies (not views): batches are freed between calls
   simdjson::dom::parser parser;    // the JSON tails read by derived series
   uint64_t last_uid_hash = 0, last_sid_hash = 0;
@@ -371,7 +375,10 @@ struct RollupStep::Impl {
       rows.push_back(RollupRow{std::move(node.key()), std::move(node.mapped())});
     }
     if (rows.empty()) return Status::Ok();
-    Status st = store->Add(rows);
+    // Everything pending goes out: the stored rows now hold every event seen, so the store records
+    // the offset with them. A partial flush leaves the mark where it was.
+    const bool everything = pending.empty();
+    Status st = everything && seen_through > 0 ? store->AddThrough(rows, seen_through) : store->Add(rows);
     if (!st.ok()) {
       ++stats.flush_failures;
       last_flush_failed = true;
@@ -383,6 +390,10 @@ struct RollupStep::Impl {
     }
     ++stats.flushes;
     stats.rows_flushed += rows.size();
+    if (everything) {
+      stored_through = std::max(stored_through, seen_through);
+      pending_from = 0;
+    }
     // Forget cap state of minutes well behind the newest (late events there start afresh).
     for (auto it = caps.begin(); it != caps.end();) {
       if (it->first.second < newest_minute - kCapHorizonMinutes || caps.size() > kCapStateMax) {
@@ -398,12 +409,26 @@ struct RollupStep::Impl {
 RollupStep::RollupStep(RollupStore* store, RollupOptions options) : impl_(new Impl(store, std::move(options))) {
   if (!impl_->opt.now_ms) impl_->opt.now_ms = NowMs;
   impl_->last_flush_ms = impl_->opt.now_ms();
+  auto mark = store->AddedThrough();
+  if (mark.ok()) {
+    impl_->stored_through = impl_->seen_through = mark.value();
+  } else {
+    LogError("reading the rollups' queue mark failed; replayed records may count twice", {{"error", mark.status().ToString()}});
+  }
 }
 
 RollupStep::~RollupStep() = default;
 
 void RollupStep::Process(NormalizedBatch* batch) {
   std::lock_guard<std::mutex> lock(impl_->mu);
+  if (batch->offset > 0) {
+    if (batch->offset <= impl_->stored_through) {  // a replayed record already in the stored rows
+      impl_->replayed_skipped += batch->events.size();
+      return;
+    }
+    impl_->seen_through = std::max(impl_->seen_through, batch->offset);
+    if (impl_->pending_from == 0 && !batch->events.empty()) impl_->pending_from = batch->offset;
+  }
   for (const Event& e : batch->events) impl_->Add(e.project_id ? e.project_id : batch->project_id, e);
   // Flushes wait for FinishCycle(), except past a hard memory bound inside a very large cycle.
   if (impl_->pending.size() > 4 * impl_->opt.max_pending_rows) impl_->MaybeFlush(true);
@@ -419,9 +444,15 @@ Status RollupStep::Flush() {
   return impl_->FlushLocked(impl_->opt.now_ms(), true);
 }
 
+uint64_t RollupStep::PendingFrom() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->pending_from;
+}
+
 RollupStepStats RollupStep::stats() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   RollupStepStats s = impl_->stats;
+  s.replayed_skipped = impl_->replayed_skipped;
   s.pending_rows = impl_->pending.size();
   return s;
 }

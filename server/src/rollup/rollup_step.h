@@ -12,9 +12,13 @@
 // `max_paths_per_minute` distinct paths (resp. `max_names_per_minute` names per type) new values
 // are folded into "(other)". The caps count over recent minutes kept in memory; see the doc.
 //
-// Replays: the processor may hand the same cycle again after a crash (a flush in FinishCycle
-// precedes the event store write and the queue commit); rollups then count that cycle twice, and
-// aggregates not yet flushed when the process dies are lost (about the last two minutes). A clean shutdown loses nothing: call Flush() after the Processor has stopped.
+// Replays: batches carry their queue offset. When a flush writes everything pending, the store
+// records the highest offset aggregated in the same transaction (RollupStore::AddThrough); batches
+// replayed after a crash up to that offset are skipped, and PendingFrom() tells the Processor not
+// to commit the queue past records whose aggregates are still only in memory, so after a crash
+// they come again. Together: every event is counted exactly once (batches without an offset, as
+// in tests and benchmarks, are always counted). A flush of complete minutes only
+// (`write_partial_minutes` false) does not move the mark.
 //
 // Derived series: some breakdowns need a field of the event's JSON tail or a second key (the
 // slowest resources by URL, API endpoints by status, route flows, click texts, custom event
@@ -79,6 +83,7 @@ struct RollupStepStats {
   uint64_t folded_paths = 0;     // events whose path was folded into "(other)"
   uint64_t folded_names = 0;     // events whose name was folded into "(other)"
   size_t pending_rows = 0;       // aggregates in memory now
+  uint64_t replayed_skipped = 0; // events of replayed queue records already in the stored rows
 };
 
 class RollupStep : public PipelineStep {
@@ -95,6 +100,7 @@ class RollupStep : public PipelineStep {
   // Writes every pending aggregate to the store. On error they stay pending (merged with what
   // comes next) and the next flush retries them.
   Status Flush();
+  uint64_t PendingFrom() const override;
   RollupStepStats stats() const;
 
  private:

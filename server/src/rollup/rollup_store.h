@@ -90,6 +90,15 @@ class RollupStore {
   // (read-modify-write: late events and repeated flushes of the same minute add up). All or
   // nothing: on error nothing is stored.
   virtual Status Add(const std::vector<RollupRow>& rows) = 0;
+  // Add, and record in the same transaction that the rows hold every event of the queue up to
+  // offset `through` (see AddedThrough). Stores without such a record (test doubles) just Add.
+  virtual Status AddThrough(const std::vector<RollupRow>& rows, uint64_t through) {
+    (void)through;
+    return Add(rows);
+  }
+  // The highest `through` recorded by AddThrough (0 when none or not recorded): a RollupStep
+  // skips replayed queue records up to it, so a crash never counts events twice.
+  virtual Result<uint64_t> AddedThrough() { return uint64_t{0}; }
   virtual Result<RollupQueryResult> Query(const RollupQuery& q) = 0;
 };
 

@@ -226,6 +226,11 @@ GROUP BY project_id, day, type, name, path, release, environment, browser, os, c
 CREATE INDEX rollup_day_by_country ON rollup_day(project_id, country, minute);
 CREATE INDEX rollup_day_by_path ON rollup_day(project_id, path, minute);
 )sql",
+      // 4: how far in the queue the stored rows go (exactly-once across a crash and replay;
+      // RollupStep, pipeline/processor.h).
+      R"sql(
+CREATE TABLE rollup_marks(consumer TEXT PRIMARY KEY, through INTEGER NOT NULL);
+)sql",
   };
   return kMigrations;
 }
@@ -253,6 +258,8 @@ Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::st
       {&s->upsert_minute_, UpsertSql("rollup_minute")},
       {&s->upsert_hour_, UpsertSql("rollup_hour")},
       {&s->upsert_day_, UpsertSql("rollup_day")},
+      {&s->set_mark_, "INSERT INTO rollup_marks(consumer, through) VALUES('rollups', ?1) "
+                      "ON CONFLICT(consumer) DO UPDATE SET through = max(through, excluded.through)"},
   };
   for (auto& p : prepared) {
     auto r = s->write_db_.Prepare(p.sql);
@@ -264,8 +271,17 @@ Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::st
 
 uint64_t SqliteRollupStore::corrupt_blobs_replaced() const { return corrupt_blobs_.load(); }
 
-Status SqliteRollupStore::Add(const std::vector<RollupRow>& rows) {
-  if (rows.empty()) return Status::Ok();
+Result<uint64_t> SqliteRollupStore::AddedThrough() {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  auto st = write_db_.Prepare("SELECT through FROM rollup_marks WHERE consumer = 'rollups'");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? static_cast<uint64_t>(st->Int(0)) : uint64_t{0};
+}
+
+Status SqliteRollupStore::AddThrough(const std::vector<RollupRow>& rows, uint64_t through) {
+  if (rows.empty() && through == 0) return Status::Ok();
   // The rows of one call often share hours and days (a series over several minutes): merge them in
   // memory first, so each hour and day row is read, merged and rewritten once per call rather than
   // once per minute (a dense distinct sketch is 16 KB).
@@ -311,6 +327,10 @@ Status SqliteRollupStore::Add(const std::vector<RollupRow>& rows) {
       if (!st.ok()) break;
       st = upsert(stmt, std::get<0>(key), std::get<1>(key), std::get<2>(key), agg);
     }
+  }
+  if (st.ok() && through > 0) {
+    set_mark_.Bind(1, static_cast<int64_t>(through));
+    st = set_mark_.Run();
   }
   if (st.ok()) st = write_db_.Exec("COMMIT");
   if (!st.ok()) {

@@ -22,7 +22,9 @@ class SqliteRollupStore : public RollupStore {
   // (one connection for writes and queries), for rollups built on the fly.
   static Result<std::unique_ptr<SqliteRollupStore>> Open(const std::string& path);
 
-  Status Add(const std::vector<RollupRow>& rows) override;
+  Status Add(const std::vector<RollupRow>& rows) override { return AddThrough(rows, 0); }
+  Status AddThrough(const std::vector<RollupRow>& rows, uint64_t through) override;
+  Result<uint64_t> AddedThrough() override;
   Result<RollupQueryResult> Query(const RollupQuery& q) override;
 
   // Stored rows whose sketch BLOBs were unreadable and were replaced by the new data (corruption
@@ -34,7 +36,7 @@ class SqliteRollupStore : public RollupStore {
 
   mutable std::mutex write_mu_;
   SqliteDb write_db_;
-  SqliteStmt upsert_minute_, upsert_hour_, upsert_day_;
+  SqliteStmt upsert_minute_, upsert_hour_, upsert_day_, set_mark_;
   std::mutex read_mu_;
   SqliteDb read_db_;
   std::atomic<uint64_t> corrupt_blobs_{0};

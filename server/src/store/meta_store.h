@@ -155,7 +155,12 @@ class MetaStore {
   // sessions, first/last seen and releases, and applies status rules: an event of a resolved issue
   // (or of resolved_in_release with a release at least that one) reopens it as a regression; an
   // ignored issue reopens when its count or date limit passes.
-  virtual Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs) = 0;
+  // `through` > 0: the observations are those of queue records up to that offset, stored with them
+  // in the same transaction (IssueEventsRecordedThrough), so a replay after a crash is not counted
+  // twice (GroupingStep).
+  virtual Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs, uint64_t through = 0) = 0;
+  // The highest queue offset recorded by RecordIssueEvents (0 when none).
+  virtual Result<uint64_t> IssueEventsRecordedThrough() = 0;
   // The id of the issue with this fingerprint, creating it (with no events yet) when absent.
   virtual Result<int64_t> EnsureIssue(const IssueObservation& first) = 0;
   virtual Result<std::vector<Issue>> ListIssues(const IssueQuery& q) = 0;

@@ -112,6 +112,11 @@ CREATE TRIGGER projects_id_floor AFTER INSERT ON projects
 CREATE TRIGGER issues_id_floor AFTER INSERT ON issues
   BEGIN UPDATE id_floors SET last = max(last, NEW.id) WHERE name = 'issues'; END;
 )sql",
+      // 6: how far in the queue each consumer's effects are durable (exactly-once counting across
+      // a crash and replay; pipeline/processor.h).
+      R"sql(
+CREATE TABLE consumer_marks(consumer TEXT PRIMARY KEY, through INTEGER NOT NULL);
+)sql",
   };
   return kMigrations;
 }
@@ -247,10 +252,19 @@ Issue ReadIssue(SqliteStmt& st) {
 }
 }  // namespace
 
-Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vector<IssueObservation>& obs) {
+Result<uint64_t> SqliteMetaStore::IssueEventsRecordedThrough() {
+  std::lock_guard<std::mutex> lock(issues_mu_);
+  auto st = issues_db_.Prepare("SELECT through FROM consumer_marks WHERE consumer = 'issues'");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? static_cast<uint64_t>(st->Int(0)) : uint64_t{0};
+}
+
+Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vector<IssueObservation>& obs, uint64_t through) {
   std::vector<int64_t> ids;
   ids.reserve(obs.size());
-  if (obs.empty()) return ids;
+  if (obs.empty() && through == 0) return ids;
   std::lock_guard<std::mutex> lock(issues_mu_);
   SqliteDb& db = issues_db_;
   auto find = db.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND fingerprint = ?");
@@ -360,6 +374,15 @@ Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vecto
         .Bind(10, is.regressed_at).Bind(11, is.ignore_until_count).Bind(12, is.ignore_until_ts)
         .Bind(13, is.resolved_in_release).Bind(14, is.status_changed_at).Bind(15, is.id);
     s = update->Run();
+    if (!s.ok()) return fail(s);
+  }
+  if (through > 0) {
+    auto mark = db.Prepare(
+        "INSERT INTO consumer_marks(consumer, through) VALUES('issues', ?) "
+        "ON CONFLICT(consumer) DO UPDATE SET through = max(through, excluded.through)");
+    if (!mark.ok()) return fail(mark.status());
+    mark->Bind(1, static_cast<int64_t>(through));
+    s = mark->Run();
     if (!s.ok()) return fail(s);
   }
   s = db.Exec("COMMIT");

@@ -53,7 +53,8 @@ class SqliteMetaStore : public MetaStore {
   Result<std::string> CreateApiToken(const std::string& name, int64_t user_id) override;
   Result<std::optional<ApiTokenInfo>> FindApiToken(const std::string& token) override;
 
-  Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs) override;
+  Result<std::vector<int64_t>> RecordIssueEvents(const std::vector<IssueObservation>& obs, uint64_t through = 0) override;
+  Result<uint64_t> IssueEventsRecordedThrough() override;
   Result<int64_t> EnsureIssue(const IssueObservation& first) override;
   Result<std::vector<Issue>> ListIssues(const IssueQuery& q) override;
   Result<int64_t> CountIssues(const IssueQuery& q) override;
