@@ -116,7 +116,8 @@ export async function startPages(vigil) {
     let body = readFileSync(file, 'utf8');
     const name = u.pathname.split('/').pop().replace(/\.(html|js)$/, '');
     body = body.replaceAll('{{DSN}}', vigil.dsn).replaceAll('{{SCENARIO}}', u.searchParams.get('s') || name).replaceAll('{{VIGIL}}', vigil.url).replaceAll('{{ALT_ORIGIN}}', `http://localhost:${port}`);
-    const headers = {};
+    // Cache-Control: no-store keeps a page out of the back/forward cache: not for the bfcache pages.
+    const headers = name.startsWith('bfcache') ? { 'Cache-Control': 'no-cache' } : {};
     if (name.startsWith('csp')) {
       headers['Content-Security-Policy'] = `default-src 'none'; script-src 'self'; connect-src 'self' ${vigil.url}; img-src 'self'; style-src 'self'; worker-src 'none'; base-uri 'none'`;
     }
@@ -126,13 +127,17 @@ export async function startPages(vigil) {
   return { url: `http://127.0.0.1:${port}`, port, stop: () => new Promise((r) => server.close(r)) };
 }
 
-/** Launches Chromium with a fresh profile. */
-export async function launchBrowser() {
+/**
+ * Launches Chromium with a fresh profile. `ignoreDefaultArgs`: switches playwright-core adds by default
+ * to leave out (it adds `--disable-back-forward-cache`, which the bfcache tests must not have).
+ */
+export async function launchBrowser({ ignoreDefaultArgs } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'vigil-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_ARGS,
+    ignoreDefaultArgs,
     viewport: { width: 1280, height: 720 },
   });
   return {

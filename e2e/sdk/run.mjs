@@ -21,6 +21,6 @@ if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
   const b = spawnSync(process.execPath, [join(root, 'sdk/scripts/build.mjs')], { stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
-const files = process.argv.slice(2).length ? process.argv.slice(2) : [join(root, 'e2e/sdk/sdk.e2e.test.mjs'), join(root, 'e2e/sdk/ratelimit.e2e.test.mjs')];
+const files = process.argv.slice(2).length ? process.argv.slice(2) : ['sdk', 'ratelimit', 'lifecycle'].map((f) => join(root, `e2e/sdk/${f}.e2e.test.mjs`));
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -50,6 +50,7 @@ export function onHidden(cb: (ev: Event) => void): () => void {
 
 /** Runs `cb` once the page is activated (at once unless it is being prerendered). */
 export function whenActivated(cb: () => void): void {
-  if ((document as PrerenderDocument).prerendering) addEventListener('prerenderingchange', () => cb(), { capture: true, once: true });
+  // prerenderingchange fires once, at activation.
+  if ((document as PrerenderDocument).prerendering) addEventListener('prerenderingchange', cb, true);
   else cb();
 }

@@ -4,7 +4,7 @@
  * 60 KB), else a plain `fetch`. Bodies are strings, so the request is `text/plain`: a CORS "simple"
  * request with no preflight. The SDK sends with the fetch from before instrumentation.
  */
-import { nativeFetch } from '@vigil/browser-utils';
+import { nativeFetch, whenActivated } from '@vigil/browser-utils';
 import type { EventStore, SendFunction, VigilEvent } from '@vigil/core';
 
 export const KEEPALIVE_BUDGET = 60_000;
@@ -27,7 +27,10 @@ export function makeBrowserSend(url: string): SendFunction {
       },
     );
   };
-  return (req) => {
+  // A prerendered page sends nothing before it is activated (it may never be shown); then it sends
+  // what it captured meanwhile.
+  const activated = new Promise<void>((r) => whenActivated(r));
+  return (req) => activated.then(() => {
     if (req.unload && typeof navigator !== 'undefined' && navigator.sendBeacon) {
       try {
         // A string body is sent as text/plain;charset=UTF-8.
@@ -37,7 +40,7 @@ export function makeBrowserSend(url: string): SendFunction {
       }
     }
     return post(req.body, req.bytes);
-  };
+  });
 }
 
 const STORE_KEY = '_vigil_q';

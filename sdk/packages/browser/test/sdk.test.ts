@@ -66,12 +66,35 @@ describe('init and the API', () => {
     api.init({ dsn: DSN, integrations: [] });
     api.track('before hide');
     window.dispatchEvent(new Event('pagehide'));
+    await new Promise((r) => setTimeout(r)); // sending waits for activation (a resolved promise)
     expect(net.beacons).toHaveLength(1);
     expect(net.beacons[0]!.events.map((e) => e.name)).toEqual(['before hide']);
     api.track('while hidden');
-    await Promise.resolve();
+    await new Promise((r) => setTimeout(r));
     expect(net.beacons).toHaveLength(2);
     expect(net.batches).toHaveLength(0);
+  });
+});
+
+describe('prerendering', () => {
+  it('sends nothing before activation, then what was captured meanwhile', async () => {
+    Object.defineProperty(document, 'prerendering', { value: true, configurable: true });
+    try {
+      api.init({ dsn: DSN, integrations: [behaviourIntegration()] });
+      api.track('while prerendering');
+      const done = api.flush();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(net.batches).toHaveLength(0);
+      expect(net.beacons).toHaveLength(0);
+      Object.defineProperty(document, 'prerendering', { value: false, configurable: true });
+      document.dispatchEvent(new Event('prerenderingchange'));
+      expect(await done).toBe(true);
+      await api.flush();
+      expect(net.events('custom').map((e) => e.name)).toEqual(['while prerendering']);
+      expect(net.events('pageview')).toHaveLength(1); // the pageview waits for activation
+    } finally {
+      delete (document as { prerendering?: boolean }).prerendering;
+    }
   });
 });
 
@@ -88,11 +111,13 @@ describe('browser send', () => {
     const p1 = send({ body, bytes: 25_000, unload: false });
     const p2 = send({ body, bytes: 25_000, unload: false });
     const p3 = send({ body, bytes: 25_000, unload: false }); // 75 000 > budget
+    await new Promise((r) => setTimeout(r)); // sending waits for activation (a resolved promise)
     expect(seen.map((i) => i.keepalive)).toEqual([true, true, false]);
     expect(KEEPALIVE_BUDGET).toBe(60_000);
     resolvers.forEach((r) => r());
     await Promise.all([p1, p2, p3]);
     void send({ body, bytes: 25_000, unload: false });
+    await new Promise((r) => setTimeout(r));
     expect(seen[3]!.keepalive).toBe(true); // budget released
     resolvers.forEach((r) => r());
   });
@@ -178,7 +203,7 @@ describe('behaviourIntegration', () => {
   it('sends an exit route with the dwell time on pagehide', async () => {
     api.init({ dsn: DSN, integrations: [behaviourIntegration({ pageviews: false })] });
     window.dispatchEvent(new Event('pagehide'));
-    await Promise.resolve();
+    await new Promise((r) => setTimeout(r));
     const exit = net.events('route')[0]!;
     expect(exit).toMatchObject({ exit: true, url: location.href });
     expect(exit.duration).toBeGreaterThanOrEqual(0);

@@ -94,6 +94,22 @@ describe('vitalsIntegration', () => {
     expect(v.find((e) => e.name === 'TBT')).toMatchObject({ value: 70 + 20 + 200, longTasks: 3, rating: 'needs-improvement' });
   });
 
+  it('starts TBT over after a bfcache restore, like web-vitals starts CLS and INP over', async () => {
+    initWithoutDefaults({ dsn: DSN, integrations: [vitalsIntegration()] });
+    FakeObserver.push('paint', [{ name: 'first-contentful-paint', startTime: 100 }]);
+    FakeObserver.push('longtask', [{ name: 'self', startTime: 200, duration: 120 }]);
+    window.dispatchEvent(new Event('pagehide'));
+    // Restored: web-vitals reports TTFB 0 at once with navigationType 'back-forward-cache'.
+    callbacks.TTFB!({ name: 'TTFB', value: 0, rating: 'good', delta: 0, id: 'v5-9', navigationType: 'back-forward-cache', entries: [], attribution: {} });
+    window.dispatchEvent(new Event('pagehide')); // no long task since the restore: TBT 0
+    FakeObserver.push('longtask', [{ name: 'self', startTime: 5000, duration: 90 }]);
+    window.dispatchEvent(new Event('pagehide'));
+    await Promise.resolve();
+    await flush();
+    const tbt = net.events('vital').filter((e) => e.name === 'TBT');
+    expect(tbt.map((e) => [e.value, e.longTasks])).toEqual([[70, 1], [0, 0], [40, 1]]);
+  });
+
   it('sends slow and failed resources individually and one summary for all', async () => {
     initWithoutDefaults({ dsn: DSN, integrations: [vitalsIntegration({ slowResourceThreshold: 1000, maxResourceEvents: 3 })] });
     const entries = Array.from({ length: 300 }, (_, i) => ({

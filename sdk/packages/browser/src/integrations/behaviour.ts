@@ -28,9 +28,7 @@ export function behaviourIntegration(options: BehaviourOptions = {}): Integratio
       const pageview = (navType: string): void => {
         routeStart = Date.now();
         if (options.pageviews === false) return;
-        const ev: Partial<VigilEvent> & { type: 'pageview' } = { type: 'pageview', url: location.href, navigationType: navType };
-        if (document.referrer) ev.referrer = document.referrer;
-        client.capture(ev);
+        client.capture({ type: 'pageview', url: location.href, navigationType: navType, referrer: document.referrer || undefined });
       };
       whenActivated(g(() => pageview(navigationType())));
       on(window, 'pageshow', g((e: Event) => {

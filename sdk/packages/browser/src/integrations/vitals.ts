@@ -92,16 +92,23 @@ export function vitalsIntegration(options: VitalsOptions = {}): Integration {
         client.capture({ rating: rate(name, value), ...extra, type: 'vital', name, value: name == 'CLS' ? value : r1(value) });
       };
 
+      // Long tasks seen (for TBT) and how many the last TBT counted.
+      const tasks: LongTask[] = [];
+      let reportedTasks = -1;
+
       // Core Web Vitals: web-vitals handles bfcache restores, prerender activation and hidden pages.
-      const report = g((m: MetricWithAttribution) =>
+      const report = g((m: MetricWithAttribution) => {
+        // A bfcache restore starts a new visit: web-vitals reports TTFB (0) at once, then FCP and LCP
+        // again, and starts CLS and INP over; TBT too starts over, with the long tasks from then on.
+        if (m.name == 'TTFB' && m.navigationType == 'back-forward-cache') (tasks.length = 0), (reportedTasks = -1);
         vital(m.name, m.value, {
           rating: m.rating,
           delta: m.name == 'CLS' ? m.delta : r1(m.delta),
           metric_id: m.id,
           navigationType: m.navigationType,
           attribution: pickAttribution(m.attribution),
-        }),
-      );
+        });
+      });
       const opts = { reportAllChanges: !!options.reportAllChanges };
       for (const on of [onLCP, onINP, onCLS, onFCP, onTTFB]) on(report, opts);
 
@@ -118,8 +125,6 @@ export function vitalsIntegration(options: VitalsOptions = {}): Integration {
       );
 
       // Long tasks (each, up to maxLongTasks) and TBT: the time past 50 ms of each long task after FCP.
-      const tasks: LongTask[] = [];
-      let reportedTasks = -1;
       if (options.longTasks !== false) {
         const max = options.maxLongTasks ?? 20;
         offs.push(
@@ -202,7 +207,7 @@ export function vitalsIntegration(options: VitalsOptions = {}): Integration {
             vital('TBT', tbt, { longTasks: tasks.length });
           }
           if (resCount) {
-            client.capture({ type: 'vital', name: 'resources', value: resCount, byType: summary });
+            vital('resources', resCount, { byType: summary });
             summary = {};
             resCount = 0;
           }
