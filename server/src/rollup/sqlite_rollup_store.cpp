@@ -231,6 +231,23 @@ CREATE INDEX rollup_day_by_path ON rollup_day(project_id, path, minute);
       R"sql(
 CREATE TABLE rollup_marks(consumer TEXT PRIMARY KEY, through INTEGER NOT NULL);
 )sql",
+      // 5: indexes that lead with a view's marker columns, then type and name, then the minute
+      // (rollup/rollup_views.h): every view pins `country` or `path` to its marker, so a query of
+      // one series reaches its rows directly at every level, instead of walking all the view's
+      // rows of the range (or, without a usable index, all rows of the range: 0.8 s for 31 day
+      // rows of 30 days, 10 M events). The query names the index (no ANALYZE statistics here).
+      R"sql(
+DROP INDEX rollup_hour_by_country;
+DROP INDEX rollup_hour_by_path;
+DROP INDEX rollup_day_by_country;
+DROP INDEX rollup_day_by_path;
+CREATE INDEX rollup_minute_cp ON rollup_minute(project_id, country, path, type, name, minute);
+CREATE INDEX rollup_minute_pc ON rollup_minute(project_id, path, country, type, name, minute);
+CREATE INDEX rollup_hour_cp ON rollup_hour(project_id, country, path, type, name, minute);
+CREATE INDEX rollup_hour_pc ON rollup_hour(project_id, path, country, type, name, minute);
+CREATE INDEX rollup_day_cp ON rollup_day(project_id, country, path, type, name, minute);
+CREATE INDEX rollup_day_pc ON rollup_day(project_id, path, country, type, name, minute);
+)sql",
   };
   return kMigrations;
 }
@@ -389,6 +406,10 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
     filters.push_back(std::move(types));
   }
 
+  auto one_value = [&](RollupDim d) {
+    return std::any_of(filters.begin(), filters.end(), [&](const RollupFilter& f) { return f.dim == d && f.values.size() == 1; });
+  };
+
   RollupQueryResult result;
   std::map<std::pair<int64_t, std::vector<std::string>>, RollupAggregate> groups;
   // In memory there is one connection (a second would open another, empty database).
@@ -399,6 +420,12 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
                       (q.with_distinct ? "r.users, r.sessions, " : "NULL, NULL, ") + (q.with_values ? "r.vals" : "NULL");
     for (RollupDim d : q.group_by) sql += std::string(", r.") + kDimColumns[static_cast<size_t>(d)];
     sql += std::string(" FROM ") + span.level->table + " r";
+    // The index whose leading columns the filters pin (migration 5).
+    if (one_value(RollupDim::kCountry)) {
+      sql += std::string(" INDEXED BY ") + span.level->table + "_cp";
+    } else if (one_value(RollupDim::kPath)) {
+      sql += std::string(" INDEXED BY ") + span.level->table + "_pc";
+    }
     sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3";
     int param = 4;
     for (const RollupFilter& f : filters) {
