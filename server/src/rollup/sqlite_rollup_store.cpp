@@ -259,9 +259,10 @@ Result<std::unique_ptr<SqliteRollupStore>> SqliteRollupStore::Open(const std::st
   // Before migrating: migrations use the merge functions.
   st = RegisterSketchFunctions(s->write_db_.raw(), &s->corrupt_blobs_);
   if (!st.ok()) return st;
-  st = s->write_db_.Migrate(RollupStoreMigrations(), "rollups");
-  if (!st.ok()) return st;
+  // The cache first: migrations build indexes over existing rows.
   st = s->write_db_.Exec("PRAGMA cache_size=-65536");
+  if (!st.ok()) return st;
+  st = s->write_db_.Migrate(RollupStoreMigrations(), "rollups");
   if (!st.ok()) return st;
   s->in_memory_ = path == ":memory:";
   if (!s->in_memory_) {
