@@ -131,7 +131,7 @@ describe('page lifecycle end to end', () => {
     // No driver (see the top of the file): the initiator page navigates to the prerendered page once
     // that has loaded, and the prerendered page leaves 1.5 s after its activation.
     const profile = mkdtempSync(join(tmpdir(), 'vigil-e2e-chromium-'));
-    const chromium = spawn(process.env.CHROMIUM || '/usr/bin/chromium', [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `${pages.url}/prerender.html`], { stdio: 'ignore' });
+    const chromium = spawn(process.env.CHROMIUM || '/usr/bin/chromium', [...CHROMIUM_ARGS, `--user-data-dir=${profile}`, `${pages.url}/prerender.html`], { stdio: 'ignore', detached: true });
     let events;
     try {
       events = await waitForEvents(
@@ -141,10 +141,17 @@ describe('page lifecycle end to end', () => {
         20_000,
       );
     } finally {
-      chromium.kill('SIGTERM');
+      // The whole process group: the browser's helper processes write to the profile too.
+      const signal = (sig) => {
+        try {
+          process.kill(-chromium.pid, sig);
+        } catch {}
+      };
+      signal('SIGTERM');
       await Promise.race([new Promise((r) => chromium.once('exit', r)), new Promise((r) => setTimeout(r, 5000))]);
-      if (chromium.exitCode === null && chromium.signalCode === null) chromium.kill('SIGKILL');
-      rmSync(profile, { recursive: true, force: true });
+      signal('SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     }
 
     // It really was prerendered, then activated.
