@@ -1,12 +1,10 @@
 #include "query/analytics_api.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <map>
-#include <set>
 #include <tuple>
 
 #include "common/clock.h"
@@ -21,7 +19,7 @@
 namespace vigil {
 namespace {
 
-// At most this many raw events are read by one scan-based endpoint (newest first).
+// At most this many raw events (newest first) go into rollups built for one request (OpenRollups).
 constexpr int kScanLimit = 200000;
 
 struct Range {
@@ -82,20 +80,19 @@ void ApplyFilters(const Filters& f, EventQuery* q) {
   }
 }
 
-// Rollup query with the request's filters (device is not a rollup dimension: rejected).
-bool BuildRollupQuery(int64_t pid, const Range& r, const Filters& f, RollupQuery* q, Responder& respond) {
-  q->project_id = pid;
-  q->from_minute = r.from / 60000;
-  q->to_minute = (r.to + 59999) / 60000;
+// The request's range and filters as a rollup query. Filters on what is not a rollup dimension
+// (device) never reach it: OpenRollups answers those from rollups built from raw events, and hands
+// on only the filters left to apply.
+RollupQuery BaseQuery(int64_t pid, const Range& r, const Filters& f) {
+  RollupQuery q;
+  q.project_id = pid;
+  q.from_minute = r.from / 60000;
+  q.to_minute = (r.to + 59999) / 60000;
   for (const auto& [k, v] : f.values) {
     RollupDim d;
-    if (!ParseRollupDim(k, &d)) {
-      respond(JsonError(400, "invalid_parameter", "the " + k + " filter is not available here (rollups); use the events API"));
-      return false;
-    }
-    q->filters.push_back(RollupFilter{d, {v}});
+    if (ParseRollupDim(k, &d)) q.filters.push_back(RollupFilter{d, {v}});
   }
-  return true;
+  return q;
 }
 
 void Num(JsonWriter& w, std::string_view k, double v) {
@@ -139,11 +136,7 @@ bool OpenRollups(const HttpRequest& req, EventStore* events, RollupStore* stored
   }
   bool from_events = s == "events" || f.values.count("device");
   if (!from_events) {
-    RollupQuery probe;
-    for (const auto& [k, v] : f.values) {
-      RollupDim d;
-      if (ParseRollupDim(k, &d)) probe.filters.push_back(RollupFilter{d, {v}});
-    }
+    RollupQuery probe = BaseQuery(pid, Range{from_ms, to_ms, 0}, f);
     probe.group_by = {RollupDim::kName};
     from_events = !SelectRollupView(&probe).ok();
   }
@@ -197,14 +190,7 @@ bool OpenRollups(const HttpRequest& req, EventStore* events, RollupStore* stored
 // and filters.
 Result<RollupQueryResult> Derived(RollupStore* store, int64_t pid, const Range& r, const Filters& f, DerivedSeries d,
                                   bool with_values) {
-  RollupQuery q;
-  q.project_id = pid;
-  q.from_minute = r.from / 60000;
-  q.to_minute = (r.to + 59999) / 60000;
-  for (const auto& [k, v] : f.values) {
-    RollupDim dim;
-    if (ParseRollupDim(k, &dim)) q.filters.push_back(RollupFilter{dim, {v}});
-  }
+  RollupQuery q = BaseQuery(pid, r, f);
   q.filters.push_back(RollupFilter{RollupDim::kType, {std::string(DerivedSeriesType(d))}});
   q.group_by = {RollupDim::kName};
   q.with_distinct = false;
@@ -324,13 +310,10 @@ void AnalyticsApi::Register(Router* router) {
     Range pr{r.from - (r.to - r.from), r.from, r.interval};
     RequestRollups rr;
     if (!OpenRollups(req, events_, rollups_, pid, pr.from, r.to, f, &rr, respond)) return;
-    RollupQuery base;
-    if (!BuildRollupQuery(pid, r, rr.filters, &base, respond)) return;
+    RollupQuery base = BaseQuery(pid, r, rr.filters);
     Totals now, prev;
     Status s = LoadTotals(rr.store, base, &now);
-    RollupQuery prev_q;
-    BuildRollupQuery(pid, pr, rr.filters, &prev_q, respond);
-    if (s.ok()) s = LoadTotals(rr.store, prev_q, &prev);
+    if (s.ok()) s = LoadTotals(rr.store, BaseQuery(pid, pr, rr.filters), &prev);
     if (!s.ok()) return RespondRollupError(s, respond);
     RollupQuery series = base;
     series.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "error"}});
@@ -377,8 +360,7 @@ void AnalyticsApi::Register(Router* router) {
     if (metric.empty()) metric = "LCP";
     RequestRollups rr;
     if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
-    RollupQuery base;
-    if (!BuildRollupQuery(pid, r, rr.filters, &base, respond)) return;
+    RollupQuery base = BaseQuery(pid, r, rr.filters);
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     base.filters.push_back(RollupFilter{RollupDim::kName, {metric}});
     base.with_distinct = false;
@@ -448,8 +430,7 @@ void AnalyticsApi::Register(Router* router) {
     if (!parts.ok()) return RespondRollupError(parts.status(), respond);
     std::map<std::string, QuantileSketch> sk;
     for (auto& row : parts->rows) sk[row.group[0]] = std::move(row.values);
-    RollupQuery navs;
-    if (!BuildRollupQuery(pid, r, rr.filters, &navs, respond)) return;
+    RollupQuery navs = BaseQuery(pid, r, rr.filters);
     navs.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     navs.filters.push_back(RollupFilter{RollupDim::kName, {"navigation"}});
     navs.with_distinct = navs.with_values = false;
@@ -504,8 +485,7 @@ void AnalyticsApi::Register(Router* router) {
   add("/performance/long-tasks", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
     RequestRollups rr;
     if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
-    RollupQuery base;
-    if (!BuildRollupQuery(pid, r, rr.filters, &base, respond)) return;
+    RollupQuery base = BaseQuery(pid, r, rr.filters);
     base.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
     base.with_distinct = false;
     RollupQuery tasks = base;
@@ -582,8 +562,7 @@ void AnalyticsApi::Register(Router* router) {
   add("/behaviour/pages", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
     RequestRollups rr;
     if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
-    RollupQuery views;
-    if (!BuildRollupQuery(pid, r, rr.filters, &views, respond)) return;
+    RollupQuery views = BaseQuery(pid, r, rr.filters);
     views.filters.push_back(RollupFilter{RollupDim::kType, {"pageview", "route"}});
     views.group_by = {RollupDim::kPath};
     views.with_values = false;
@@ -632,8 +611,7 @@ void AnalyticsApi::Register(Router* router) {
   add("/behaviour/custom", [this](const HttpRequest& req, const RouteParams&, int64_t pid, const Range& r, const Filters& f, Responder& respond) {
     RequestRollups rr;
     if (!OpenRollups(req, events_, rollups_, pid, r.from, r.to, f, &rr, respond)) return;
-    RollupQuery q;
-    if (!BuildRollupQuery(pid, r, rr.filters, &q, respond)) return;
+    RollupQuery q = BaseQuery(pid, r, rr.filters);
     q.filters.push_back(RollupFilter{RollupDim::kType, {"custom"}});
     q.group_by = {RollupDim::kName};
     q.with_values = false;

@@ -92,9 +92,11 @@ struct SvHash {
 using StringSet = std::unordered_set<std::string, SvHash, std::equal_to<>>;
 
 // Distinct paths and names admitted for one project-minute (the cardinality caps).
+constexpr size_t kEventTypeCount = static_cast<size_t>(EventType::kSession) + 1;
+
 struct MinuteCaps {
   StringSet paths;
-  StringSet names[9 + kDerivedSeriesCount];  // per EventType, then per derived series type
+  StringSet names[kEventTypeCount + kDerivedSeriesCount];  // per EventType, then per derived series type
 };
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
@@ -213,7 +215,7 @@ struct RollupStep::Impl {
   };
 
   // Adds to the series `full` in every view. `cap_slot` selects the name cap (the event type, or
-  // 9 + a derived series index).
+  // kEventTypeCount + a derived series index).
   void AddSeries(KeyView full, size_t cap_slot, const Contribution& c) {
     // The name cap applies to every view alike, so a folded name is "(other)" everywhere.
     bool fold_name = false;
@@ -269,7 +271,7 @@ struct RollupStep::Impl {
       Contribution c;
       c.value = value;
       c.error = error;
-      AddSeries(k, 9 + static_cast<size_t>(d), c);
+      AddSeries(k, kEventTypeCount + static_cast<size_t>(d), c);
     };
     simdjson::dom::element root;
     auto data = [&]() -> bool {
