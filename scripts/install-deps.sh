@@ -6,7 +6,7 @@ what=${1:-build}
 cd "$(dirname "$0")/.."
 
 build_pkgs=(cmake ninja-build g++ pkg-config ccache curl ca-certificates python3
-  libboost-dev libsimdjson-dev libsqlite3-dev zlib1g-dev libsodium-dev
+  libboost-dev libsimdjson-dev libsqlite3-dev zlib1g-dev libzstd-dev libsodium-dev
   libre2-dev libyaml-cpp-dev libmaxminddb-dev libgtest-dev libgmock-dev nodejs npm)
 test_pkgs=(clang libclang-rt-14-dev chromium)
 

@@ -100,7 +100,7 @@ TEST(SqliteEventStoreTest, MigratesAVersionTwoDatabaseKeepingItsEvents) {
 // 100 MiB through the queue at about 50 MiB/s while a consumer commits: the background
 // checkpointer keeps copying the WAL into queue.db and the WAL starts over, so the WAL file stays
 // far below what went through it.
-TEST(SqliteQueueTest, LargePagesAndBackgroundCheckpointsBoundTheWal) {
+TEST(SqliteQueueTest, BackgroundCheckpointsBoundTheWal) {
   std::string dir = test::MakeTempDir("vigil-queue");
   SqliteQueueOptions opt;
   opt.path = dir + "/queue.db";
@@ -138,6 +138,31 @@ TEST(SqliteQueueTest, LargePagesAndBackgroundCheckpointsBoundTheWal) {
   EXPECT_GT(queue.checkpoint_passes(), 2);
   queue.Close();  // the writer has called every `done` when Close returns
   EXPECT_EQ(done.load(), kRecords);
+  SqliteDb db;
+  ASSERT_TRUE(db.Open(opt.path).ok());
+  EXPECT_EQ(QueryInt(db, "PRAGMA page_size"), 4096);
+  std::filesystem::remove_all(dir);
+}
+
+// Queues created by earlier versions (16 KiB pages) keep their page size and their records.
+TEST(SqliteQueueTest, OpensAQueueWithOlderPageSize) {
+  std::string dir = test::MakeTempDir("vigil-queue-pages");
+  SqliteQueueOptions opt;
+  opt.path = dir + "/queue.db";
+  {
+    SqliteDb old;
+    ASSERT_TRUE(old.Open(opt.path, "NORMAL", 16384).ok());
+    ASSERT_TRUE(old.Exec("CREATE TABLE queue(offset INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL, "
+                         "enqueued_at INTEGER NOT NULL); INSERT INTO queue(payload, enqueued_at) VALUES('old', 1); "
+                         "PRAGMA user_version=1;").ok());
+  }
+  auto q = SqliteQueue::Open(opt);
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  std::vector<QueueRecord> records;
+  ASSERT_TRUE(q.value()->Poll(10, std::chrono::milliseconds(100), &records).ok());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].payload, "old");
+  q.value()->Close();
   SqliteDb db;
   ASSERT_TRUE(db.Open(opt.path).ok());
   EXPECT_EQ(QueryInt(db, "PRAGMA page_size"), 16384);

@@ -1,5 +1,6 @@
 // Small units: token bucket, origin matching, URL paths, JSON escaping, event codec, router.
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include "common/event.h"
 #include "common/json_dom.h"
@@ -209,6 +210,70 @@ TEST(EventCodecTest, ReadsVersionZeroJsonRecords) {
   EXPECT_EQ(back.events[0].received_at, 1000);
   EXPECT_EQ(*back.events[0].value, 2400.5);
   EXPECT_EQ(back.events[0].data, R"({"rating":"good"})");
+}
+
+// A batch of realistic size is stored zstd-compressed (version 2) and reads back identical; a
+// small one stays an uncompressed version 1 record, which is also what older servers wrote.
+TEST(EventCodecTest, CompressesBatchesOfRealisticSize) {
+  NormalizedBatch b;
+  b.project_id = 4;
+  b.received_at = 1795400000000;
+  b.client_ip = "203.0.113.9";
+  b.user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+  for (int i = 0; i < 20; ++i) {
+    Event e;
+    e.project_id = 4;
+    e.received_at = b.received_at;
+    e.event_id = "evt_" + std::to_string(1000 + i);
+    e.ts = b.received_at - i;
+    e.type = i % 2 ? EventType::kVital : EventType::kPageview;
+    e.name = i % 2 ? "LCP" : "";
+    if (i % 2) e.value = 1200 + i;
+    e.uid = "u_4f1c2a9d8e7b";
+    e.sid = "s_9a8b7c6d5e4f";
+    e.release = "shop@1.4.2";
+    e.url = "https://shop.example/products/" + std::to_string(i);
+    e.path = "/products/:id";
+    e.data = R"({"rating":"good","navigationType":"navigate","attribution":{"element":"img.hero"}})";
+    b.events.push_back(e);
+  }
+  std::string record = EncodeBatch(b);
+  ASSERT_FALSE(record.empty());
+  EXPECT_EQ(record[0], 2) << "a 20-event batch is compressed";
+  NormalizedBatch plain = b;
+  plain.events.resize(1);
+  plain.events[0].data = "{}";
+  plain.user_agent.clear();
+  size_t all_plain = 0;
+  for (const Event& e : b.events) all_plain += e.data.size() + e.url.size() + e.uid.size() + e.sid.size() + e.release.size();
+  EXPECT_LT(record.size() * 3, all_plain) << "compression should at least third this batch";
+  NormalizedBatch back;
+  std::string err;
+  ASSERT_TRUE(DecodeBatch(record, &back, &err)) << err;
+  ASSERT_EQ(back.events.size(), b.events.size());
+  for (size_t i = 0; i < b.events.size(); ++i) {
+    EXPECT_EQ(back.events[i].event_id, b.events[i].event_id);
+    EXPECT_EQ(back.events[i].url, b.events[i].url);
+    EXPECT_EQ(back.events[i].data, b.events[i].data);
+    EXPECT_EQ(back.events[i].value, b.events[i].value);
+  }
+  EXPECT_EQ(back.user_agent, b.user_agent);
+
+  std::string small = EncodeBatch(plain);
+  EXPECT_EQ(small[0], 1) << "a small record is not worth compressing";
+  ASSERT_TRUE(DecodeBatch(small, &back, &err)) << err;
+  EXPECT_EQ(back.events[0].event_id, "evt_1000");
+
+  // A compressed record must hold a version 1 record, and a frame may not claim a huge size.
+  std::string json = R"({"project_id":4,"events":[]})";
+  std::string frame(ZSTD_compressBound(json.size()), '\0');
+  frame.resize(ZSTD_compress(frame.data(), frame.size(), json.data(), json.size(), 1));
+  EXPECT_FALSE(DecodeBatch("\x02" + frame, &back, &err));
+  EXPECT_NE(err.find("version 1"), std::string::npos) << err;
+  // zstd magic, a single-segment frame header with an 8-byte content size of 1 TiB.
+  std::string bogus("\x02\x28\xb5\x2f\xfd\xe0\x00\x00\x00\x00\x00\x01\x00\x00", 14);
+  EXPECT_FALSE(DecodeBatch(bogus, &back, &err));
+  EXPECT_NE(err.find("compressed"), std::string::npos) << err;
 }
 
 TEST(RollupViewsTest, PicksTheSmallestCoveringView) {

@@ -1,8 +1,10 @@
 #include "common/event.h"
 
 #include <simdjson.h>
+#include <zstd.h>
 
 #include <cstring>
+#include <memory>
 
 #include "common/json_dom.h"
 #include "common/json_writer.h"
@@ -85,6 +87,25 @@ namespace {
 // absent numbers and values equal to the batch's are left out, and decoding restores them.
 // Version 0 records (compact JSON, first byte '{') written by older servers are still decoded.
 constexpr char kRecordV1 = 1;
+// Version 2: the byte 2, then a zstd frame (with its content size) holding a version 1 record.
+// Batches repeat their keys, context values and user agents, so records shrink 4-9x; the queue
+// writes each byte twice (WAL, then the checkpoint) and the kernel's copies of those pages were
+// the largest cost of ingest (docs/performance.md). Small records stay version 1.
+constexpr char kRecordV2Zstd = 2;
+constexpr size_t kCompressFrom = 512;         // bytes of a v1 record
+constexpr int kZstdLevel = 1;
+constexpr size_t kMaxRecordBytes = 64 << 20;  // refuse frames that claim more (a corrupt record)
+
+// One compression and one decompression context per thread, reused for every record.
+struct ZstdContexts {
+  std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> c{ZSTD_createCCtx(), ZSTD_freeCCtx};
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> d{ZSTD_createDCtx(), ZSTD_freeDCtx};
+  std::string plain;  // the decompressed record
+};
+ZstdContexts& Zstd() {
+  thread_local ZstdContexts z;
+  return z;
+}
 
 enum EventBits : uint32_t {
   kHasProjectId = 1u << 0,
@@ -219,7 +240,8 @@ bool DecodeBinary(std::string_view bytes, NormalizedBatch* out, std::string* err
 }
 }  // namespace
 
-std::string EncodeBatch(const NormalizedBatch& b) {
+namespace {
+std::string EncodeV1(const NormalizedBatch& b) {
   std::string out;
   size_t guess = 64 + b.client_ip.size() + b.user_agent.size();
   for (const Event& e : b.events) guess += 96 + e.data.size() + e.url.size() + e.message.size() + e.name.size();
@@ -266,6 +288,20 @@ std::string EncodeBatch(const NormalizedBatch& b) {
   }
   return out;
 }
+}  // namespace
+
+std::string EncodeBatch(const NormalizedBatch& b) {
+  std::string v1 = EncodeV1(b);
+  if (v1.size() < kCompressFrom) return v1;
+  ZstdContexts& z = Zstd();
+  std::string out;
+  out.resize(1 + ZSTD_compressBound(v1.size()));
+  out[0] = kRecordV2Zstd;
+  size_t n = ZSTD_compressCCtx(z.c.get(), out.data() + 1, out.size() - 1, v1.data(), v1.size(), kZstdLevel);
+  if (ZSTD_isError(n) || 1 + n >= v1.size()) return v1;  // incompressible: keep it plain
+  out.resize(1 + n);
+  return out;
+}
 
 namespace {
 using simdjson::dom::element;
@@ -288,6 +324,27 @@ bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* erro
     return false;
   }
   if (bytes[0] == kRecordV1) return DecodeBinary(bytes, out, error);
+  if (bytes[0] == kRecordV2Zstd) {
+    const char* frame = bytes.data() + 1;
+    size_t frame_size = bytes.size() - 1;
+    unsigned long long size = ZSTD_getFrameContentSize(frame, frame_size);
+    if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size == 0 || size > kMaxRecordBytes) {
+      *error = "bad compressed record";
+      return false;
+    }
+    ZstdContexts& z = Zstd();
+    z.plain.resize(size);
+    size_t n = ZSTD_decompressDCtx(z.d.get(), z.plain.data(), z.plain.size(), frame, frame_size);
+    if (ZSTD_isError(n) || n != size) {
+      *error = std::string("bad compressed record: ") + (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "size mismatch");
+      return false;
+    }
+    if (z.plain[0] != kRecordV1) {
+      *error = "compressed record does not hold a version 1 record";
+      return false;
+    }
+    return DecodeBinary(z.plain, out, error);
+  }
   if (bytes[0] != '{') {
     *error = "unknown record version " + std::to_string(static_cast<unsigned char>(bytes[0]));
     return false;

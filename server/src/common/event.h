@@ -54,9 +54,10 @@ struct NormalizedBatch {
   bool is_legacy_browser = false;
 };
 
-// Serializes a batch for the queue (a compact binary record, see event.cpp), and parses it back.
-// Decode also reads the compact-JSON records of older versions, and fails (with a reason) on
-// corrupt or truncated input.
+// Serializes a batch for the queue (a compact binary record, zstd-compressed unless it is small;
+// see event.cpp), and parses it back. Decode also reads the uncompressed and compact-JSON records
+// of older versions, and fails (with a reason) on corrupt or truncated input. Both reuse
+// per-thread buffers and compression contexts.
 std::string EncodeBatch(const NormalizedBatch& batch);
 bool DecodeBatch(std::string_view bytes, NormalizedBatch* out, std::string* error);
 
