@@ -307,9 +307,9 @@ TEST_F(RollupTest, DayRowsAnswerWholeDaysLikeHours) {
   {
     SqliteDb db;
     ASSERT_TRUE(db.Open(dir_ + "/rollups.db").ok());
-    // Undo migrations 3 to 5.
+    // Undo migrations 3 to 6.
     ASSERT_TRUE(db.Exec("DROP TABLE rollup_day; DROP TABLE rollup_marks; "
-                        "DROP INDEX rollup_hour_cp; DROP INDEX rollup_hour_pc; "
+                        "DROP INDEX rollup_hour_ct; DROP INDEX rollup_hour_pt; "
                         "CREATE INDEX rollup_hour_by_country ON rollup_hour(project_id, country, minute); "
                         "CREATE INDEX rollup_hour_by_path ON rollup_hour(project_id, path, minute); "
                         "PRAGMA user_version=2")

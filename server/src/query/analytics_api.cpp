@@ -212,26 +212,26 @@ struct Totals {
 };
 
 Status LoadTotals(RollupStore* store, const RollupQuery& base, Totals* t) {
-  RollupQuery all = base;
-  all.with_values = false;
-  auto r = RunRollup(store, all);
-  if (!r.ok()) return r.status();
-  if (!r->rows.empty()) {
-    t->users = r->rows[0].users;
-    t->sessions = r->rows[0].sessions;
-  }
+  // One read of the rows with distinct sketches: by type, and the types' sketches merged for the
+  // distinct users and sessions of all events (the same rows a query without group-by reads).
   RollupQuery by_type = base;
   by_type.group_by = {RollupDim::kType};
-  by_type.with_values = false;  // sessions of error events are needed
-  r = RunRollup(store, by_type);
+  by_type.with_values = false;
+  auto r = RunRollup(store, by_type);
   if (!r.ok()) return r.status();
+  DistinctSketch users, sessions;
   for (const auto& row : r->rows) {
     if (row.group[0] == "pageview") t->pageviews = static_cast<double>(row.count);
     if (row.group[0] == "error") {
       t->errors = static_cast<double>(row.count);
       t->error_sessions = row.sessions;
     }
+    Status st = users.Merge(row.users_sketch);
+    if (st.ok()) st = sessions.Merge(row.sessions_sketch);
+    if (!st.ok()) return st;
   }
+  t->users = users.Estimate();
+  t->sessions = sessions.Estimate();
   RollupQuery vitals = base;
   vitals.filters.push_back(RollupFilter{RollupDim::kType, {"vital"}});
   vitals.group_by = {RollupDim::kName};

@@ -73,6 +73,9 @@ struct RollupResultRow {
   double users = 0, sessions = 0;   // distinct estimates
   double p50 = 0, p75 = 0, p90 = 0, p95 = 0, p99 = 0;  // NaN when no values
   QuantileSketch values;            // the merged distribution (Histogram() for charts)
+  // The merged distinct sketches (empty unless the query asked `with_distinct`), so a caller can
+  // merge groups further (all types from a by-type query) without reading the rows again.
+  DistinctSketch users_sketch, sessions_sketch;
 };
 
 struct RollupQueryResult {
