@@ -6,6 +6,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,10 +24,15 @@ namespace {
 
 using DimViews = std::array<std::string_view, kRollupDimCount>;
 
+// A series key by reference, with the hash of each dimension's value and of the whole key, so an
+// event's four views and its derived series hash each string once (DimHash) and then only combine
+// eight words per key (KeyHashFrom), instead of hashing every string again per lookup.
 struct KeyView {
   int64_t project_id;
   int64_t minute;
   DimViews dims;
+  std::array<uint64_t, kRollupDimCount> dim_hash;
+  uint64_t hash;
 };
 
 // The aggregation map's hash: one multiply-rotate per 8-byte word, finalized once. Cheaper than
@@ -53,17 +59,34 @@ inline uint64_t FoldBytes(uint64_t h, std::string_view s) {
   return (h << 31) | (h >> 33);
 }
 
-template <typename Dims>
-uint64_t HashKey(int64_t project_id, int64_t minute, const Dims& dims) {
-  uint64_t h = Mix64(static_cast<uint64_t>(project_id) * 0x9E3779B97F4A7C15ULL ^ static_cast<uint64_t>(minute));
-  for (const auto& d : dims) h = FoldBytes(h, d);
+inline uint64_t DimHash(std::string_view s) { return FoldBytes(0x243F6A8885A308D3ULL, s); }
+
+uint64_t KeyHashFrom(int64_t project_id, int64_t minute, const std::array<uint64_t, kRollupDimCount>& dim_hash) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  uint64_t h = static_cast<uint64_t>(project_id) * kMul ^ static_cast<uint64_t>(minute);
+  for (uint64_t d : dim_hash) {
+    h = (h ^ d) * kMul;
+    h = (h << 29) | (h >> 35);
+  }
   return Mix64(h);
 }
 
+// Sets one dimension of `k` (its hash too); call Rehash() after the last change.
+void SetDim(KeyView* k, RollupDim d, std::string_view value, uint64_t value_hash) {
+  k->dims[static_cast<size_t>(d)] = value;
+  k->dim_hash[static_cast<size_t>(d)] = value_hash;
+}
+void SetDim(KeyView* k, RollupDim d, std::string_view value) { SetDim(k, d, value, DimHash(value)); }
+void Rehash(KeyView* k) { k->hash = KeyHashFrom(k->project_id, k->minute, k->dim_hash); }
+
 struct KeyHash {
   using is_transparent = void;
-  size_t operator()(const RollupKey& k) const { return HashKey(k.project_id, k.minute, k.dims); }
-  size_t operator()(const KeyView& k) const { return HashKey(k.project_id, k.minute, k.dims); }
+  size_t operator()(const RollupKey& k) const {
+    std::array<uint64_t, kRollupDimCount> dh;
+    for (size_t i = 0; i < kRollupDimCount; ++i) dh[i] = DimHash(k.dims[i]);
+    return KeyHashFrom(k.project_id, k.minute, dh);
+  }
+  size_t operator()(const KeyView& k) const { return k.hash; }
 };
 
 struct KeyEq {
@@ -165,9 +188,8 @@ struct RollupStep::Impl {
     return true;
   }
 
-  RollupAggregate& Slot(const KeyView& view) {
-    auto it = pending.find(view);
-    if (it != pending.end()) return it->second;
+  // The pending aggregate of `view`, which the caller found missing.
+  RollupAggregate& Insert(const KeyView& view) {
     RollupKey key;
     key.project_id = view.project_id;
     key.minute = view.minute;
@@ -183,14 +205,14 @@ struct RollupStep::Impl {
     KeyView full;
     full.project_id = project_id;
     full.minute = FloorDiv(e.ts, 60000);
-    full.dims[static_cast<size_t>(RollupDim::kType)] = EventTypeName(e.type);
-    full.dims[static_cast<size_t>(RollupDim::kName)] = e.name;
-    full.dims[static_cast<size_t>(RollupDim::kPath)] = e.path;
-    full.dims[static_cast<size_t>(RollupDim::kRelease)] = e.release;
-    full.dims[static_cast<size_t>(RollupDim::kEnvironment)] = e.environment;
-    full.dims[static_cast<size_t>(RollupDim::kBrowser)] = e.browser;
-    full.dims[static_cast<size_t>(RollupDim::kOs)] = e.os;
-    full.dims[static_cast<size_t>(RollupDim::kCountry)] = e.country;
+    SetDim(&full, RollupDim::kType, EventTypeName(e.type));
+    SetDim(&full, RollupDim::kName, e.name);
+    SetDim(&full, RollupDim::kPath, e.path);
+    SetDim(&full, RollupDim::kRelease, e.release);
+    SetDim(&full, RollupDim::kEnvironment, e.environment);
+    SetDim(&full, RollupDim::kBrowser, e.browser);
+    SetDim(&full, RollupDim::kOs, e.os);
+    SetDim(&full, RollupDim::kCountry, e.country);
     if (full.minute > newest_minute) newest_minute = full.minute;
     Contribution own;
     own.error = e.type == EventType::kError ||
@@ -215,50 +237,69 @@ struct RollupStep::Impl {
   };
 
   // Adds to the series `full` in every view. `cap_slot` selects the name cap (the event type, or
-  // kEventTypeCount + a derived series index).
+  // kEventTypeCount + a derived series index). One hash lookup per view when the series exist.
   void AddSeries(KeyView full, size_t cap_slot, const Contribution& c) {
-    // The name cap applies to every view alike, so a folded name is "(other)" everywhere.
-    bool fold_name = false;
-    {
-      KeyView probe = full;
-      for (size_t i = 0; i < kRollupDimCount; ++i) {
-        if (i != static_cast<size_t>(RollupDim::kType) && i != static_cast<size_t>(RollupDim::kName)) {
-          probe.dims[i] = RollupViews().front().all_values;
-        }
-      }
-      if (pending.find(probe) == pending.end()) {
-        MinuteCaps& mc = caps[{full.project_id, full.minute}];
-        fold_name = !Admit(&mc.names[cap_slot], full.dims[static_cast<size_t>(RollupDim::kName)], opt.max_names_per_minute);
-      }
-    }
-    if (fold_name) {
-      full.dims[static_cast<size_t>(RollupDim::kName)] = kOther;
-      ++stats.folded_names;
-    }
-    for (const RollupView& view : RollupViews()) {
+    const std::vector<RollupView>& views = RollupViews();
+    const std::vector<uint64_t>& all_hash = ViewMarkerHashes();
+    auto project = [&](size_t vi) {
       KeyView v = full;
       for (size_t i = 0; i < kRollupDimCount; ++i) {
-        if (!view.keeps[i]) v.dims[i] = view.all_values;
+        if (!views[vi].keeps[i]) SetDim(&v, static_cast<RollupDim>(i), views[vi].all_values, all_hash[vi]);
       }
-      if (view.keeps[static_cast<size_t>(RollupDim::kPath)] && pending.find(v) == pending.end()) {
+      Rehash(&v);
+      return v;
+    };
+    // The first view keeps only type and name: its series exists iff the name was admitted in this
+    // project-minute. The name cap applies to every view alike, so a folded name is "(other)" everywhere.
+    KeyView first = project(0);
+    auto first_it = pending.find(first);
+    if (first_it == pending.end()) {
+      MinuteCaps& mc = caps[{full.project_id, full.minute}];
+      if (!Admit(&mc.names[cap_slot], full.dims[static_cast<size_t>(RollupDim::kName)], opt.max_names_per_minute)) {
+        SetDim(&full, RollupDim::kName, kOther, OtherHash());
+        ++stats.folded_names;
+        first = project(0);
+        first_it = pending.find(first);
+      }
+    }
+    for (size_t vi = 0; vi < views.size(); ++vi) {
+      KeyView v = vi == 0 ? first : project(vi);
+      auto it = vi == 0 ? first_it : pending.find(v);
+      if (it == pending.end() && views[vi].keeps[static_cast<size_t>(RollupDim::kPath)]) {
         MinuteCaps& mc = caps[{full.project_id, v.minute}];
         if (!Admit(&mc.paths, full.dims[static_cast<size_t>(RollupDim::kPath)], opt.max_paths_per_minute)) {
-          v.dims[static_cast<size_t>(RollupDim::kPath)] = kOther;
+          SetDim(&v, RollupDim::kPath, kOther, OtherHash());
+          Rehash(&v);
           ++stats.folded_paths;
+          it = pending.find(v);
         }
       }
-      AddTo(v, c);
+      RollupAggregate& a = it != pending.end() ? it->second : Insert(v);
+      ++a.count;
+      if (c.error) ++a.errors;
+      if (c.uid) a.users.AddHash(last_uid_hash);
+      if (c.sid) a.sessions.AddHash(last_sid_hash);
+      if (c.value) a.values.Add(*c.value);
     }
   }
 
-  void AddTo(const KeyView& v, const Contribution& c) {
-    auto it = pending.find(v);
-    RollupAggregate& a = it != pending.end() ? it->second : Slot(v);
-    ++a.count;
-    if (c.error) ++a.errors;
-    if (c.uid) a.users.AddHash(last_uid_hash);
-    if (c.sid) a.sessions.AddHash(last_sid_hash);
-    if (c.value) a.values.Add(*c.value);
+  static const std::vector<uint64_t>& ViewMarkerHashes() {
+    static const std::vector<uint64_t> hashes = [] {
+      // AddSeries relies on the first view keeping exactly type and name (the name-cap probe).
+      const auto& keeps = RollupViews().front().keeps;
+      for (size_t i = 0; i < kRollupDimCount; ++i) {
+        bool type_or_name = i == static_cast<size_t>(RollupDim::kType) || i == static_cast<size_t>(RollupDim::kName);
+        if (keeps[i] != type_or_name) throw std::logic_error("the first rollup view must keep exactly type and name");
+      }
+      std::vector<uint64_t> h;
+      for (const RollupView& v : RollupViews()) h.push_back(DimHash(v.all_values));
+      return h;
+    }();
+    return hashes;
+  }
+  static uint64_t OtherHash() {
+    static const uint64_t h = DimHash(kOther);
+    return h;
   }
 
   // The derived series of `e` (rollup_step.h): breakdowns that need a field of the JSON tail or a
@@ -266,8 +307,8 @@ struct RollupStep::Impl {
   void AddDerived(const KeyView& full, const Event& e) {
     auto derived = [&](DerivedSeries d, std::string_view name, std::optional<double> value, bool error) {
       KeyView k = full;
-      k.dims[static_cast<size_t>(RollupDim::kType)] = DerivedSeriesType(d);
-      k.dims[static_cast<size_t>(RollupDim::kName)] = name;
+      SetDim(&k, RollupDim::kType, DerivedSeriesType(d));
+      SetDim(&k, RollupDim::kName, name);
       Contribution c;
       c.value = value;
       c.error = error;
