@@ -307,9 +307,16 @@ TEST_F(RollupTest, DayRowsAnswerWholeDaysLikeHours) {
   {
     SqliteDb db;
     ASSERT_TRUE(db.Open(dir_ + "/rollups.db").ok());
-    // Undo migrations 3 to 6.
+    // Undo migrations 3 to 7 (7 made the hour rows a rowid table: back to schema 2's WITHOUT ROWID).
     ASSERT_TRUE(db.Exec("DROP TABLE rollup_day; DROP TABLE rollup_marks; "
-                        "DROP INDEX rollup_hour_ct; DROP INDEX rollup_hour_pt; "
+                        "CREATE TABLE hour2(project_id INTEGER NOT NULL, minute INTEGER NOT NULL, type TEXT NOT NULL, "
+                        "name TEXT NOT NULL, path TEXT NOT NULL, release TEXT NOT NULL, environment TEXT NOT NULL, "
+                        "browser TEXT NOT NULL, os TEXT NOT NULL, country TEXT NOT NULL, count INTEGER NOT NULL, "
+                        "errors INTEGER NOT NULL, users BLOB, sessions BLOB, vals BLOB, PRIMARY KEY(project_id, minute, "
+                        "type, name, path, release, environment, browser, os, country)) WITHOUT ROWID; "
+                        "INSERT INTO hour2 SELECT project_id, minute, type, name, path, release, environment, browser, os, "
+                        "country, count, errors, users, sessions, vals FROM rollup_hour; "
+                        "DROP TABLE rollup_hour; ALTER TABLE hour2 RENAME TO rollup_hour; "
                         "CREATE INDEX rollup_hour_by_country ON rollup_hour(project_id, country, minute); "
                         "CREATE INDEX rollup_hour_by_path ON rollup_hour(project_id, path, minute); "
                         "PRAGMA user_version=2")

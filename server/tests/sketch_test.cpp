@@ -300,6 +300,125 @@ TEST(DistinctSketchTest, MergeEqualsSketchOfUnion) {
   EXPECT_TRUE(p14.empty());
 }
 
+// `s` with registers 7, 1000 and 16383 at rank 50 (past a 4-bit register: exceptions when packed).
+DistinctSketch WithHighRegisters(DistinctSketch s) {
+  for (uint64_t idx : {7ull, 1000ull, 16383ull}) s.AddHash(idx << 50 | 1);
+  return s;
+}
+
+// The one-byte-per-register form (mode 1) of a packed dense p = 14 sketch, decoded here
+// independently of the sketch's code.
+std::string LegacyDense(const std::string& packed) {
+  std::string out = packed.substr(0, 3);
+  out[2] = 1;
+  std::vector<uint8_t> regs(16384);
+  for (size_t i = 0; i < 16384; ++i) {
+    uint8_t b = static_cast<uint8_t>(packed[3 + i / 2]);
+    regs[i] = i % 2 ? b >> 4 : b & 15;
+  }
+  size_t at = 3 + 8192;
+  auto varint = [&] {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      uint8_t b = static_cast<uint8_t>(packed.at(at++));
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (!(b & 0x80)) return v;
+    }
+  };
+  uint64_t n = varint(), next = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    next += varint();
+    regs.at(next) = static_cast<uint8_t>(packed.at(at++));
+    ++next;
+  }
+  out.append(regs.begin(), regs.end());
+  return out;
+}
+
+// MergeSerialized (rollup queries) must give what Deserialize + Merge give, for every mode of
+// either side, and reject what Deserialize rejects without changing the target.
+TEST(DistinctSketchTest, MergeSerializedEqualsDeserializeThenMerge) {
+  auto make = [](uint64_t lo, uint64_t hi) {
+    DistinctSketch s;
+    for (uint64_t i = lo; i < hi; ++i) s.AddHash(Mix64(i));
+    return s;
+  };
+  const std::pair<uint64_t, uint64_t> ranges[] = {{0, 0}, {0, 100}, {50, 1900}, {0, 200000}, {100000, 400000}};
+  for (auto [alo, ahi] : ranges) {
+    for (auto [blo, bhi] : ranges) {
+      DistinctSketch via_bytes = make(alo, ahi), via_sketch = make(alo, ahi);
+      const DistinctSketch b = make(blo, bhi);
+      const std::string bytes = b.Serialize();
+      ASSERT_TRUE(via_bytes.MergeSerialized(bytes).ok()) << alo << ".." << ahi << " + " << blo << ".." << bhi;
+      ASSERT_TRUE(via_sketch.Merge(*DistinctSketch::Deserialize(bytes)).ok());
+      DistinctSketch both = make(alo, ahi);
+      for (uint64_t i = blo; i < bhi; ++i) both.AddHash(Mix64(i));
+      // Compared as bytes (EXPECT_TRUE: a dense mismatch would print 16 KB twice).
+      EXPECT_TRUE(via_bytes.Serialize() == via_sketch.Serialize()) << alo << ".." << ahi << " + " << blo << ".." << bhi;
+      EXPECT_TRUE(via_bytes.Serialize() == both.Serialize()) << "sketch of the union, " << alo << ".." << ahi << " + " << blo << ".." << bhi;
+    }
+  }
+  const DistinctSketch sparse = make(0, 300), dense = WithHighRegisters(make(0, 100000));
+  const std::string packed = dense.Serialize(), legacy = LegacyDense(packed);
+  std::vector<std::string> bad = {packed.substr(0, packed.size() - 1), packed + "x", legacy.substr(0, legacy.size() - 1),
+                                  legacy + "x", "", "\x01"};
+  auto with = [](std::string b, size_t at, char c) {
+    b[at] = c;
+    return b;
+  };
+  bad.push_back(with(legacy, 100, 64 - 14 + 2));  // a rank no 64-bit hash gives at p = 14
+  bad.push_back(with(legacy, 1, 19));              // precision out of range
+  bad.push_back(with(packed, 1, 19));
+  bad.push_back(with(packed, packed.size() - 1, 14));         // an exception below 15
+  bad.push_back(with(packed, packed.size() - 1, 64 - 14 + 2));  // an exception above the highest rank
+  bad.push_back(with(packed, 3 + 20, static_cast<char>(0xFF)));  // saturated nibbles without exceptions
+  std::string low = packed;
+  const size_t first = 3 + 16384 / 2 + 1;  // the first exception's gap (after the one-byte count)
+  low[first] = static_cast<char>(static_cast<uint8_t>(low[first]) - 1);  // points at a small register
+  bad.push_back(low);
+  for (const DistinctSketch& target : {sparse, dense}) {
+    const std::string before = target.Serialize();
+    for (const std::string& b : bad) {
+      DistinctSketch t = target;
+      EXPECT_FALSE(DistinctSketch::Deserialize(b).ok()) << "size " << b.size();
+      EXPECT_EQ(t.MergeSerialized(b).code(), "corrupt_sketch") << "size " << b.size();
+      EXPECT_TRUE(t.Serialize() == before) << "size " << b.size();
+    }
+    DistinctSketch p12(12);
+    for (uint64_t i = 0; i < 50000; ++i) p12.AddHash(Mix64(i));
+    DistinctSketch t = target;
+    EXPECT_EQ(t.MergeSerialized(p12.Serialize()).code(), "sketch_mismatch");
+    EXPECT_TRUE(t.Serialize() == before);
+  }
+}
+
+// Dense sketches are written packed (4-bit registers and exceptions: rollups migration 7); the
+// one-byte-per-register form written before stays readable and means the same sketch.
+TEST(DistinctSketchTest, PackedDenseEncodingIsLosslessAndLegacyDenseStillReads) {
+  for (uint64_t n : {3000ull, 20000ull, 100000ull, 3000000ull}) {
+    DistinctSketch s;
+    for (uint64_t i = 0; i < n; ++i) s.AddHash(Mix64(i * 7 + 1));
+    for (bool high : {false, true}) {
+      const DistinctSketch d = high ? WithHighRegisters(s) : s;
+      ASSERT_TRUE(d.dense());
+      const std::string packed = d.Serialize(), legacy = LegacyDense(packed);
+      // Half the 16 KB of the legacy form, plus ~3 bytes per register of 15 or more (~1 % of them
+      // at 3 M distinct).
+      EXPECT_LT(packed.size(), 3 + 16384 / 2 + 1024) << "n=" << n;
+      if (high) printf("n=%llu: dense sketch %zu bytes packed, %zu legacy\n", (unsigned long long)n, packed.size(), legacy.size());
+      for (const std::string& bytes : {packed, legacy}) {
+        auto back = DistinctSketch::Deserialize(bytes);
+        ASSERT_TRUE(back.ok()) << back.status().ToString();
+        EXPECT_EQ(back->Estimate(), d.Estimate()) << "n=" << n << (bytes == legacy ? " legacy" : " packed");
+        EXPECT_TRUE(back->Serialize() == packed) << "n=" << n;
+        DistinctSketch merged;
+        ASSERT_TRUE(merged.MergeSerialized(bytes).ok());
+        EXPECT_TRUE(merged.Serialize() == packed) << "n=" << n;
+      }
+    }
+  }
+}
+
 TEST(DistinctSketchTest, CorruptBytesAreRejectedNotCrashing) {
   std::mt19937_64 rng(5);
   DistinctSketch sparse, dense;

@@ -12,7 +12,14 @@ namespace vigil {
 
 namespace {
 constexpr uint8_t kVersion = 1;
-constexpr uint8_t kModeSparse = 0, kModeDense = 1;
+// kModeDense (written before rollups migration 7, still read): one byte per register.
+// kModeDensePacked: registers as 4-bit values, two per byte (low nibble first), 15 standing for
+// "15 or more", then varint n and n exceptions (varint gap to the previous one's index, minus one;
+// the register's byte value), one for every register of 15 or more, in index order. Ranks past 14
+// are rare (a register holds the largest of about n/2^p geometric ranks), so a dense sketch takes
+// half the bytes: 8 KB + a few at p = 14.
+constexpr uint8_t kModeSparse = 0, kModeDense = 1, kModeDensePacked = 2;
+constexpr uint8_t kNibbleMax = 15;
 constexpr int kMinPrecision = 4, kMaxPrecision = 18;
 constexpr size_t kPendingMax = 128;
 constexpr int kSp = DistinctSketch::kSparsePrecision;
@@ -22,6 +29,59 @@ constexpr int kSp = DistinctSketch::kSparsePrecision;
 inline uint8_t RankBelow(uint64_t hash, int p) {
   uint64_t w = hash << p;
   return static_cast<uint8_t>(w == 0 ? 64 - p + 1 : std::countl_zero(w) + 1);
+}
+
+// Register loops over raw pointers: through the vectors, uint8_t (a character type, which may
+// alias anything) made the compiler reload the vector's data pointer each step and not vectorize.
+uint8_t MaxRegister(const uint8_t* __restrict r, size_t n) {
+  uint8_t high = 0;
+  for (size_t i = 0; i < n; ++i) high = std::max(high, r[i]);
+  return high;
+}
+
+void MaxInto(uint8_t* __restrict dst, const uint8_t* __restrict src, size_t n) {
+  for (size_t i = 0; i < n; ++i) dst[i] = std::max(dst[i], src[i]);
+}
+
+void MaxIntoFromPacked(uint8_t* __restrict dst, const uint8_t* __restrict packed, size_t n_bytes) {
+  for (size_t i = 0; i < n_bytes; ++i) {
+    dst[2 * i] = std::max<uint8_t>(dst[2 * i], packed[i] & 15);
+    dst[2 * i + 1] = std::max<uint8_t>(dst[2 * i + 1], packed[i] >> 4);
+  }
+}
+
+size_t CountSaturatedNibbles(const uint8_t* __restrict packed, size_t n_bytes) {
+  size_t n = 0;
+  for (size_t i = 0; i < n_bytes; ++i) n += ((packed[i] & 15) == kNibbleMax) + ((packed[i] >> 4) == kNibbleMax);
+  return n;
+}
+
+// A packed dense body (after the 3 header bytes) checked in full: `n_bytes` of nibbles, then the
+// exceptions, which `visit(index, value)` receives in order. Returns the error text, or nullptr.
+template <typename Visit>
+const char* ReadPackedDense(std::string_view body, int p, Visit visit) {
+  const size_t m = size_t{1} << p;
+  rollup_codec::Reader r(body);
+  std::string_view nibbles;
+  if (!r.Bytes(m / 2, &nibbles)) return "truncated registers";
+  const auto* packed = reinterpret_cast<const uint8_t*>(nibbles.data());
+  uint64_t n = 0;
+  if (!r.Varint(&n) || n != CountSaturatedNibbles(packed, m / 2)) return "bad exception count";
+  uint64_t next = 0;  // the lowest index the next exception may have
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t gap = 0;
+    uint8_t value = 0;
+    if (!r.Varint(&gap) || !r.Byte(&value)) return "truncated exceptions";
+    if (gap >= m || next + gap >= m) return "exception out of range";
+    const uint64_t idx = next + gap;
+    const uint8_t nibble = idx % 2 ? packed[idx / 2] >> 4 : packed[idx / 2] & 15;
+    if (nibble != kNibbleMax) return "exception for a small register";
+    if (value < kNibbleMax || value > 64 - p + 1) return "bad register";
+    visit(static_cast<size_t>(idx), value);
+    next = idx + 1;
+  }
+  if (!r.done()) return "trailing bytes";
+  return nullptr;
 }
 
 inline uint32_t SparseIdx(uint32_t e) { return e >> 6; }
@@ -128,7 +188,7 @@ Status DistinctSketch::Merge(const DistinctSketch& o) {
   has_last_ = false;
   if (o.dense()) {
     if (!dense()) ToDense();
-    for (size_t i = 0; i < registers_.size(); ++i) registers_[i] = std::max(registers_[i], o.registers_[i]);
+    MaxInto(registers_.data(), o.registers_.data(), registers_.size());
     return Status::Ok();
   }
   if (dense()) {
@@ -141,6 +201,42 @@ Status DistinctSketch::Merge(const DistinctSketch& o) {
   pending_.insert(pending_.end(), o.sparse_.begin(), o.sparse_.end());
   pending_.insert(pending_.end(), o.pending_.begin(), o.pending_.end());
   if (pending_.size() >= std::max(kPendingMax, sparse_.size())) Compact();
+  return Status::Ok();
+}
+
+Status DistinctSketch::MergeSerialized(std::string_view bytes) {
+  // Dense input (the large case) is read in place; the rest goes through Deserialize.
+  const uint8_t mode = bytes.size() >= 3 ? static_cast<uint8_t>(bytes[2]) : kModeSparse;
+  if (static_cast<uint8_t>(bytes.empty() ? 0 : bytes[0]) != kVersion || (mode != kModeDense && mode != kModeDensePacked)) {
+    auto s = Deserialize(bytes);
+    if (!s.ok()) return s.status();
+    return Merge(*s);
+  }
+  const int p = static_cast<uint8_t>(bytes[1]);
+  auto bad = [](const char* what) { return Status::Error("corrupt_sketch", std::string("distinct sketch: ") + what); };
+  if (p < kMinPrecision || p > kMaxPrecision) return bad("bad precision");
+  const size_t m = size_t{1} << p;
+  std::string_view body = bytes.substr(3);
+  const auto* in = reinterpret_cast<const uint8_t*>(body.data());
+  // Everything is checked before anything changes.
+  if (mode == kModeDense) {
+    if (body.size() < m) return bad("truncated registers");
+    if (body.size() > m) return bad("trailing bytes");
+    if (MaxRegister(in, m) > 64 - p + 1) return bad("bad register");
+  } else if (const char* err = ReadPackedDense(body, p, [](size_t, uint8_t) {})) {
+    return bad(err);
+  }
+  if (p != p_) {
+    return Status::Error("sketch_mismatch", "HyperLogLog precision " + std::to_string(p_) + " vs " + std::to_string(p));
+  }
+  has_last_ = false;
+  if (!dense()) ToDense();
+  if (mode == kModeDense) {
+    MaxInto(registers_.data(), in, m);
+  } else {
+    MaxIntoFromPacked(registers_.data(), in, m / 2);
+    ReadPackedDense(body, p, [&](size_t idx, uint8_t v) { SetRegister(static_cast<uint32_t>(idx), v); });
+  }
   return Status::Ok();
 }
 
@@ -178,8 +274,25 @@ void DistinctSketch::Serialize(std::string* out) const {
   out->push_back(static_cast<char>(kVersion));
   out->push_back(static_cast<char>(p_));
   if (dense()) {
-    out->push_back(static_cast<char>(kModeDense));
-    out->append(reinterpret_cast<const char*>(registers_.data()), registers_.size());
+    out->push_back(static_cast<char>(kModeDensePacked));
+    const size_t m = registers_.size();
+    size_t at = out->size();
+    out->resize(at + m / 2);
+    auto* packed = reinterpret_cast<uint8_t*>(out->data() + at);
+    size_t exceptions = 0;
+    for (size_t i = 0; i < m; i += 2) {
+      uint8_t lo = std::min(registers_[i], kNibbleMax), hi = std::min(registers_[i + 1], kNibbleMax);
+      packed[i / 2] = static_cast<uint8_t>(lo | hi << 4);
+      exceptions += (lo == kNibbleMax) + (hi == kNibbleMax);
+    }
+    PutVarint(out, exceptions);
+    size_t next = 0;
+    for (size_t i = 0; i < m; ++i) {
+      if (registers_[i] < kNibbleMax) continue;
+      PutVarint(out, i - next);
+      out->push_back(static_cast<char>(registers_[i]));
+      next = i + 1;
+    }
     return;
   }
   out->push_back(static_cast<char>(kModeSparse));
@@ -208,11 +321,16 @@ Result<DistinctSketch> DistinctSketch::Deserialize(std::string_view bytes) {
   if (mode == kModeDense) {
     std::string_view regs;
     if (!r.Bytes(size_t{1} << p, &regs)) return bad("truncated registers");
-    s.registers_.assign(regs.begin(), regs.end());
-    // One max over all registers (vectorized) instead of a test per register.
-    uint8_t high = 0;
-    for (uint8_t v : s.registers_) high = std::max(high, v);
-    if (high > 64 - p + 1) return bad("bad register");
+    const auto* in = reinterpret_cast<const uint8_t*>(regs.data());
+    if (MaxRegister(in, regs.size()) > 64 - p + 1) return bad("bad register");
+    s.registers_.assign(in, in + regs.size());
+  } else if (mode == kModeDensePacked) {
+    s.registers_.assign(size_t{1} << p, 0);
+    const char* err = ReadPackedDense(bytes.substr(3), p, [](size_t, uint8_t) {});
+    if (err) return bad(err);
+    MaxIntoFromPacked(s.registers_.data(), reinterpret_cast<const uint8_t*>(bytes.data() + 3), s.registers_.size() / 2);
+    ReadPackedDense(bytes.substr(3), p, [&](size_t idx, uint8_t v) { s.registers_[idx] = v; });
+    return s;
   } else if (mode == kModeSparse) {
     uint64_t n = 0;
     if (!r.Varint(&n) || n > s.SparseLimit() || n > r.remaining()) return bad("bad sparse length");
