@@ -473,6 +473,8 @@ const Level kLevels[] = {{"rollup_day", 1440, &RollupQueryResult::day_rows_read}
                           {"rollup_hour", 60, &RollupQueryResult::hour_rows_read},
                           {"rollup_minute", 1, &RollupQueryResult::minute_rows_read}};
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+// Up to this many series names found in the hour rows become a name filter on minute rows.
+constexpr size_t kMaxNameSeeks = 16;
 }  // namespace
 
 Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
@@ -520,20 +522,19 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
   // In memory there is one connection (a second would open another, empty database).
   std::lock_guard<std::mutex> lock(in_memory_ ? write_mu_ : read_mu_);
   SqliteDb& read_db = in_memory_ ? write_db_ : read_db_;
-  for (const Span& span : spans) {
-    std::string sql = std::string("SELECT r.minute, r.count, r.errors, ") +
-                      (q.with_distinct ? "r.users, r.sessions, " : "NULL, NULL, ") + (q.with_values ? "r.vals" : "NULL");
-    for (RollupDim d : q.group_by) sql += std::string(", r.") + kDimColumns[static_cast<size_t>(d)];
-    sql += std::string(" FROM ") + span.level->table + " r";
-    // The index whose leading columns the filters pin (migration 6; hour and day rows).
-    if (span.level->minutes == 1) {
+  // SELECT `columns` of the rows of `table` in [from, to) that pass `fs`.
+  auto select = [&](const char* table, bool minute_rows, const std::string& columns, int64_t from, int64_t to,
+                    const std::vector<RollupFilter>& fs) -> Result<SqliteStmt> {
+    std::string sql = "SELECT " + columns + " FROM " + table + " r";
+    // The index whose leading columns the filters pin (migrations 6 and 7; hour and day rows).
+    if (minute_rows) {
       // primary key (project_id, minute, …)
     } else if (one_value(RollupDim::kPath)) {
-      sql += std::string(" INDEXED BY ") + span.level->table + "_pt";
+      sql += std::string(" INDEXED BY ") + table + "_pt";
     } else if (one_value(RollupDim::kCountry)) {
-      sql += std::string(" INDEXED BY ") + span.level->table + "_ct";
+      sql += std::string(" INDEXED BY ") + table + "_ct";
     }
-    if (span.level->minutes == 1) {
+    if (minute_rows) {
       // Minute rows have only the primary key (project_id, minute, type, name, …). A range on the
       // minute would end the index seek there and walk every row of every series of the range
       // (all views, all types: ~1,000 rows a minute at 10 M events); each minute as an equality
@@ -544,19 +545,52 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
       sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3";
     }
     int param = 4;
-    for (const RollupFilter& f : filters) {
+    for (const RollupFilter& f : fs) {
       sql += std::string(" AND r.") + kDimColumns[static_cast<size_t>(f.dim)] + " IN (";
       for (size_t i = 0; i < f.values.size(); ++i) sql += (i ? ",?" : "?") + std::to_string(param++);
       sql += ")";
     }
     auto stmt = read_db.Prepare(sql);
     if (!stmt.ok()) return stmt.status();
-    SqliteStmt& s = stmt.value();
-    s.Bind(1, q.project_id).Bind(2, span.from).Bind(3, span.to);
+    stmt->Bind(1, q.project_id).Bind(2, from).Bind(3, to);
     param = 4;
-    for (const RollupFilter& f : filters) {
-      for (const std::string& v : f.values) s.Bind(param++, std::string_view(v));
+    for (const RollupFilter& f : fs) {
+      for (const std::string& v : f.values) stmt->Bind(param++, std::string_view(v));
     }
+    return stmt;
+  };
+  std::string columns = std::string("r.minute, r.count, r.errors, ") +
+                        (q.with_distinct ? "r.users, r.sessions, " : "NULL, NULL, ") + (q.with_values ? "r.vals" : "NULL");
+  for (RollupDim d : q.group_by) columns += std::string(", r.") + kDimColumns[static_cast<size_t>(d)];
+  const bool names_pinned =
+      std::any_of(filters.begin(), filters.end(), [](const RollupFilter& f) { return f.dim == RollupDim::kName; });
+  for (const Span& span : spans) {
+    const bool minute_rows = span.level->minutes == 1;
+    std::vector<RollupFilter> span_filters;
+    if (minute_rows && !names_pinned) {
+      // Without a name filter a minute's seek stops at the type and walks every view's series of
+      // it (~100 page-view rows a minute at 10 M events, for one totals row). The names of the
+      // series are those of the hour rows covering the span (every minute row is added to its hour
+      // row in the same transaction), found on the hour level's view index; a few names become a
+      // filter, so each minute's seek reaches the series themselves.
+      auto names = select("rollup_hour", false, "DISTINCT r.name", FloorDiv(span.from, 60) * 60, span.to, filters);
+      if (!names.ok()) return names.status();
+      RollupFilter by_name{RollupDim::kName, {}};
+      while (by_name.values.size() <= kMaxNameSeeks) {
+        auto row = names->Step();
+        if (!row.ok()) return row.status();
+        if (!row.value()) break;
+        by_name.values.push_back(names->Text(0));
+      }
+      if (by_name.values.empty()) continue;  // no series in these hours
+      if (by_name.values.size() <= kMaxNameSeeks) {
+        span_filters = filters;
+        span_filters.push_back(std::move(by_name));
+      }
+    }
+    auto stmt = select(span.level->table, minute_rows, columns, span.from, span.to, span_filters.empty() ? filters : span_filters);
+    if (!stmt.ok()) return stmt.status();
+    SqliteStmt& s = stmt.value();
     std::pair<int64_t, std::vector<std::string>> key;
     while (true) {
       auto row = s.Step();
