@@ -119,7 +119,6 @@ int main(int argc, char** argv) {
   for (size_t i = 2000; i < warmup.size(); ++i) checksum += parser->Parse(warmup[i]).os.family.size();
   timed_pass("uncached parse (unseen UA)", unseen, unseen.size());
   timed_pass("re-parse of seen UA", unseen, unseen.size());
-  std::printf("prefilter fallbacks: %lu\n", static_cast<unsigned long>(parser->prefilter_fallbacks()));
 
   // Where the time goes (warm): each section of the rule set on its own.
   {

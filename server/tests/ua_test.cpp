@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "ua/client_hints.h"
+#include "ua/literal_matcher.h"
 #include "ua/regex_rewrite.h"
 #include "ua/user_agent.h"
 #include "ua/user_agent_cache.h"
@@ -140,54 +142,41 @@ TEST(UaTranslate, PcreOnlySyntaxBecomesRe2) {
   for (const Case& c : cases) EXPECT_EQ(TranslatePcreToRe2(c.pcre), c.re2) << "input: " << c.pcre;
 }
 
-TEST(UaTranslate, PrefilterWideningOnlyLoosensBounds) {
+TEST(UaTranslate, RequiredLiteralsFollowRunsAndGroups) {
+  using Clauses = std::vector<std::vector<std::string>>;
   struct Case {
     const char* pattern;
-    const char* widened;
+    bool case_insensitive;
+    Clauses clauses;  // empty: the rule must be tried on every string
   } cases[] = {
-      {"^.{0,200}?(Bot)", "^.*?(Bot)"},
-      {"; *([^;/]{1,100}?) Build", "; *([^;/]+?) Build"},
-      {"x{3,9}y{2}z{4,}", "x{3,}y{2}z{4,}"},  // exact and open counts stay
-      {"[{0,2}]\\{0,2\\}", "[{0,2}]\\{0,2\\}"},      // braces in classes / escaped are literal
-      {"a{,5}", "a{,5}"},                    // not a repetition in RE2: literal
+      {"(Chrome)/(\\d+)\\.(\\d+)", false, {{"Chrome/"}, {"."}}},
+      {"Mozilla.{1,200}Mobile.{1,100}(Instagram)/(\\d+)", false, {{"Mozilla"}, {"Mobile"}, {"Instagram/"}}},
+      {"; {0,2}(A651|A701B?|Q80)(?: Build|\\) AppleWebKit)", false,
+       {{";"}, {"A651", "A701", "Q80"}, {" Build", ") AppleWebKit"}}},
+      {"[;:] {0,2}(L-\\d+[A-Z]|LGL\\d+[A-Z]?)", false, {{"L-", "LGL"}}},
+      {"(UC? ?Browser|UCWEB|U3)[ /]?", false, {{"Browser", "U3", "UCWEB"}}},  // `C?`, ` ?` end runs
+      {"(?i)(zao|Borg)\\b", true, {{"borg", "zao"}}},
+      {"ab+c", false, {{"ab"}, {"c"}}},   // `b+`: what follows is not adjacent to one `b`
+      {"x\\.y\\/z", false, {{"x.y/z"}}},  // escaped punctuation is literal
+      {"(?:Foo|[a-z]+)Bar", false, {{"Bar"}}},  // an alternative without a literal drops the group
+      {"Foo|\\d+", false, {}},
+      {"^.{0,200}$", false, {}},
+      {"Foo(?i)bar", false, {}},  // flags past the start: not followed
+      {"\\x41bc", false, {}},      // multi-character escape: not followed
   };
-  for (const Case& c : cases) EXPECT_EQ(WidenBoundedRepetitions(c.pattern), c.widened) << "input: " << c.pattern;
+  for (const Case& c : cases) {
+    RequiredLiterals got = RequiredLiteralsOf(c.pattern);
+    EXPECT_EQ(got.clauses, c.clauses) << "input: " << c.pattern;
+    if (!c.clauses.empty()) {
+      EXPECT_EQ(got.case_insensitive, c.case_insensitive) << "input: " << c.pattern;
+    }
+  }
 }
 
-TEST(UaTranslate, PrefilterKeepsTheMostSelectiveRun) {
-  struct Case {
-    const char* pattern;
-    const char* prefilter;
-  } cases[] = {
-      {"Mozilla.{1,200}Mobile.{1,100}(Instagram).(\\d+)", "(Instagram).(\\d+)"},  // common tokens lose
-      {"(?i)^.{0,100}(bot|crawl)", "(?i)(bot|crawl)"},                      // leading ^.* dropped, flags kept
-      {"; {0,2}(SM-[^;/]{1,100}) Build", "; *SM-"},                          // group inlined up to the broad part
-      // An alternation after a broad part may not be glued to what precedes it; each
-      // alternative's own best run stands alone.
-      {"; {0,2}(Pixel[ a-z]{1,100});(?: Build|.{0,50}\\) AppleWebKit)", "; *(Pixel[ a-z]+);"},
-      {"(?:A.{0,9}Bee|Cee)", "(?:Bee|Cee)"},
-      {"Chrome/(\\d+)", "Chrome/(\\d+)"},                                    // nothing to cut
-      {"^.{0,200}$", "(?:)"},                                                // no run: matches anything
-  };
-  for (const Case& c : cases) EXPECT_EQ(PrefilterPattern(c.pattern), c.prefilter) << "input: " << c.pattern;
-}
-
-// The prefilter may only add candidates: wherever a rule matches, its prefilter pattern must too.
-// Checked for every rule of regexes.yaml against the browser and OS corpora and every 8th device case.
-TEST(UaTranslate, SetPatternDropsCapturesAndLooseEdges) {
-  // Captures go (RE2 can then factor literal prefixes across the Set); optional and wide-class
-  // elements at either end of a run go (they keep DFA threads alive at nearly every byte).
-  EXPECT_EQ(PrefilterSetPattern("(Chrome)/(\\d+)\\.(\\d+)"), "Chrome/\\d+\\.\\d+");
-  EXPECT_EQ(PrefilterSetPattern("\\b([A-Za-z0-9 ]{0,50}[Bb]ot)/(\\d+)(?:\\.(\\d+)|)"), "[Bb]ot/\\d+");
-  EXPECT_EQ(PrefilterSetPattern("(Foo|\\b\\w*favicon\\w*\\b|(?:[a-z]+-|)Googlebot)"), "(?:Foo|favicon|Googlebot)");
-  EXPECT_EQ(PrefilterSetPattern("(?i)(zao|borg)\\b"), "(?i)(?:zao|borg)");
-  // Nothing selective would remain: kept as it is.
-  EXPECT_EQ(PrefilterSetPattern("[A-Za-z]+"), "[A-Za-z]+");
-  // Inline flags past the start: left untrimmed.
-  EXPECT_EQ(PrefilterSetPattern("x*(?i:abc)"), "x*(?i:abc)");
-}
-
-TEST(UaTranslate, PrefilterNeverLosesAMatch) {
+// The candidate filter may only drop rules that cannot match: wherever a rule matches, every one of
+// its clauses must have a literal that occurs. Checked for every rule of regexes.yaml against the browser and OS
+// corpora and every 8th device case.
+TEST(UaTranslate, RequiredLiteralsNeverLoseAMatch) {
   YAML::Node rules = YAML::LoadFile(RegexesPath());
   std::vector<std::string> uas;
   for (const char* file : {"test_ua.yaml", "test_os.yaml", "test_device.yaml"}) {
@@ -195,26 +184,45 @@ TEST(UaTranslate, PrefilterNeverLosesAMatch) {
     for (const YAML::Node& c : YAML::LoadFile(UapTestdataDir() + "/" + file)["test_cases"])
       if (std::string_view(file) != "test_device.yaml" || index++ % 8 == 0) uas.push_back(Field(c, "user_agent_string"));
   }
-  size_t pairs = 0, misses = 0;
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  size_t pairs = 0, misses = 0, unconditional = 0, rule_count = 0;
   for (const char* section : {"user_agent_parsers", "os_parsers", "device_parsers"}) {
     for (const YAML::Node& entry : rules[section]) {
-      std::string pattern = entry["regex"].as<std::string>();
+      std::string pattern = TranslatePcreToRe2(entry["regex"].as<std::string>());
       if (entry["regex_flag"]) pattern = "(?i)" + pattern;
-      RE2 exact(pattern), prefilter(PrefilterPattern(pattern)), set_form(PrefilterSetPattern(pattern));
-      ASSERT_TRUE(prefilter.ok()) << pattern << " -> " << PrefilterPattern(pattern);
-      ASSERT_TRUE(set_form.ok()) << pattern << " -> " << PrefilterSetPattern(pattern);
+      RE2 exact(pattern);
+      RequiredLiterals required = RequiredLiteralsOf(pattern);
+      ++rule_count;
+      if (required.clauses.empty()) ++unconditional;
       for (const std::string& ua : uas) {
-        if (!RE2::PartialMatch(ua, exact)) continue;
+        if (required.clauses.empty() || !RE2::PartialMatch(ua, exact)) continue;
         ++pairs;
-        if (!RE2::PartialMatch(ua, prefilter) && misses++ < 10)
-          ADD_FAILURE() << "prefilter " << PrefilterPattern(pattern) << " misses " << ua << " (rule " << pattern << ")";
-        if (!RE2::PartialMatch(ua, set_form) && misses++ < 10)
-          ADD_FAILURE() << "set pattern " << PrefilterSetPattern(pattern) << " misses " << ua << " (rule " << pattern << ")";
+        const std::string text = required.case_insensitive ? lower(ua) : ua;
+        for (const std::vector<std::string>& clause : required.clauses) {
+          bool found = false;
+          for (const std::string& literal : clause) found = found || text.find(literal) != std::string::npos;
+          if (!found && misses++ < 10) ADD_FAILURE() << "no literal of clause " << clause[0] << "... of " << pattern << " in " << ua;
+        }
       }
     }
   }
-  std::printf("prefilter checked on %zu matching (rule, UA) pairs, %zu misses\n", pairs, misses);
+  std::printf("required literals checked on %zu matching (rule, UA) pairs, %zu misses; %zu of %zu rules have none\n",
+              pairs, misses, unconditional, rule_count);
   EXPECT_GT(pairs, 5000u);
+}
+
+TEST(UaTranslate, LiteralMatcherFindsOverlappingLiterals) {
+  LiteralMatcher folded({"he", "she", "his", "hers", "e"}, /*fold_ascii_case=*/true);
+  std::vector<int> found;
+  folded.Scan("uSHErs", [&](int id) { found.push_back(id); });
+  EXPECT_EQ(found, (std::vector<int>{1, 0, 4, 3}));  // "she" and its suffixes "he", "e", then "hers"
+  LiteralMatcher exact({"SM-", "sm"}, /*fold_ascii_case=*/false);
+  found.clear();
+  exact.Scan("x sm-SM-", [&](int id) { found.push_back(id); });
+  EXPECT_EQ(found, (std::vector<int>{1, 0}));
 }
 
 TEST(UaTranslate, ShortRunFormWidensOnlyLargeSingleCharacterBounds) {
@@ -312,6 +320,34 @@ device_parsers:
   EXPECT_EQ(d.brand, "Acme");
   EXPECT_EQ(d.model, "Rocket");        // absent $9 expands to nothing
   EXPECT_EQ(parser->ParseDevice("nothing").family, "Other");
+}
+
+// The candidate filter: a rule with no literal condition is tried on every string, and among
+// candidates the earlier rule wins even when a later one has the rarer literal.
+TEST(UaRules, CandidateFilterKeepsRuleOrderAndUnconditionalRules) {
+  auto parser = UserAgentParser::LoadYaml(R"(
+user_agent_parsers:
+  - regex: '([A-Z][a-z]+)Tab/(\d+)'
+    family_replacement: 'Tab $1'
+  - regex: '(\d+)\.(\d+)'
+    family_replacement: 'Numbers'
+  - regex: 'RareToken/(\d+)'
+    family_replacement: 'Rare'
+os_parsers:
+  - regex: '(?i)(kelvin)os'
+device_parsers:
+  - regex: '^(.{1,3})$'
+)");
+  EXPECT_EQ(parser->ParseBrowser("x FooTab/3").family, "Tab Foo");
+  EXPECT_EQ(parser->ParseBrowser("x FooTab/3").major, "3");
+  // Rule 1 (no literal at all) matches before rule 2, whose literal is the rarest.
+  EXPECT_EQ(parser->ParseBrowser("RareToken/7 1.2").family, "Numbers");
+  EXPECT_EQ(parser->ParseBrowser("RareToken/7").family, "Rare");
+  EXPECT_EQ(parser->ParseBrowser("nothing").family, "Other");
+  // (?i) in RE2 folds U+212A KELVIN SIGN to k: the literal filter must not lose that match.
+  EXPECT_EQ(parser->ParseOs("\xE2\x84\xAA" "ELVINOS").family, "\xE2\x84\xAA" "ELVIN");
+  EXPECT_EQ(parser->ParseDevice("abc").family, "abc");  // unconditional rule
+  EXPECT_EQ(parser->ParseDevice("abcd").family, "Other");
 }
 
 TEST(UaBots, SpidersAndAutomationAreFlagged) {

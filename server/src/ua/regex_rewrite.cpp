@@ -95,55 +95,6 @@ std::string TranslatePcreToRe2(std::string_view p) {
   return out;
 }
 
-std::string WithoutCaptures(std::string_view p) {
-  std::string out;
-  out.reserve(p.size() + 16);
-  for (size_t i = 0; i < p.size(); ++i) {
-    char c = p[i];
-    if (c == '\\' && i + 1 < p.size()) {
-      out.push_back(c);
-      out.push_back(p[++i]);
-    } else if (c == '[') {
-      i = CopyClass(p, i, out);
-    } else if (c == '(' && (i + 1 >= p.size() || p[i + 1] != '?')) {
-      out += "(?:";
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string WidenBoundedRepetitions(std::string_view p) {
-  std::string out;
-  out.reserve(p.size());
-  for (size_t i = 0; i < p.size(); ++i) {
-    char c = p[i];
-    if (c == '\\' && i + 1 < p.size()) {
-      out.push_back(c);
-      out.push_back(p[++i]);
-    } else if (c == '[') {
-      i = CopyClass(p, i, out);
-    } else if (c == '{') {
-      size_t close = p.find('}', i);
-      size_t comma = p.find(',', i);
-      std::string_view low = comma < close ? p.substr(i + 1, comma - i - 1) : std::string_view();
-      std::string_view high = comma < close ? p.substr(comma + 1, close - comma - 1) : std::string_view();
-      if (close == std::string_view::npos || !IsDigits(low) || !IsDigits(high)) {
-        out.push_back(c);  // `{n}`, `{n,}` or a literal brace: keep
-        continue;
-      }
-      if (low == "0") out.push_back('*');
-      else if (low == "1") out.push_back('+');
-      else out.append("{").append(low).append(",}");
-      i = close;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 ShortRunForm WidenForShortRuns(std::string_view p) {
   // Small bounds ({0,2}) cost little in the program; widening them would only add conditions.
   constexpr int kMinBoundWorthWidening = 10;
@@ -201,23 +152,6 @@ ShortRunForm WidenForShortRuns(std::string_view p) {
 
 namespace {
 
-// One top-level element of a pattern: an atom (char, escape, class, group) plus its quantifier.
-struct Element {
-  std::string_view text;
-  bool is_broad_repetition = false;  // `.`/`[^...]` repeated without a small bound: long-lived
-  bool contains_broad = false;       // a group with a broad repetition somewhere inside
-  bool is_flags = false;             // `(?i)`-style flag group: no width, keep it
-};
-
-bool IsBroadAtom(std::string_view atom) {
-  return atom == "." || (atom.size() > 2 && atom[0] == '[' && atom[1] == '^') || atom == "\\D" ||
-         atom == "\\S" || atom == "\\W";
-}
-
-bool IsUnboundedQuantifier(std::string_view q) {
-  return !q.empty() && (q[0] == '*' || q[0] == '+' || (q[0] == '{' && q.find(",}") != std::string_view::npos));
-}
-
 // Length of the atom at p[i]: escape, class, group (with nested parens) or single char.
 size_t AtomLength(std::string_view p, size_t i) {
   if (p[i] == '\\') return std::min<size_t>(2, p.size() - i);
@@ -257,51 +191,6 @@ size_t QuantifierLength(std::string_view p, size_t i) {
 }
 
 // Splits one alternative (no top-level `|`) into elements; nested groups are scanned for broad
-// repetitions recursively.
-std::vector<Element> SplitElements(std::string_view p);
-
-bool HasBroadRepetition(std::string_view p) {
-  for (size_t i = 0; i < p.size();) {
-    if (p[i] == '|' || p[i] == ')') { ++i; continue; }
-    if (p[i] == '(') {
-      // Skip the group's opener ("(", "(?:", "(?P<name>") and scan its body.
-      size_t len = AtomLength(p, i);
-      std::string_view body = p.substr(i + 1, len >= 2 ? len - 2 : 0);
-      if (HasBroadRepetition(body)) return true;
-      i += len;
-      i += QuantifierLength(p, i);
-      continue;
-    }
-    size_t len = AtomLength(p, i);
-    size_t q = QuantifierLength(p, i + len);
-    if (IsBroadAtom(p.substr(i, len)) && IsUnboundedQuantifier(p.substr(i + len, q))) return true;
-    i += len + q;
-  }
-  return false;
-}
-
-std::vector<Element> SplitElements(std::string_view p) {
-  std::vector<Element> out;
-  for (size_t i = 0; i < p.size();) {
-    size_t len = AtomLength(p, i);
-    size_t q = QuantifierLength(p, i + len);
-    Element e;
-    e.text = p.substr(i, len + q);
-    std::string_view atom = p.substr(i, len);
-    if (atom.size() > 3 && atom[0] == '(' && atom[1] == '?' && atom.back() == ')' &&
-        atom.find_first_of(":=!<>P(", 2) == std::string_view::npos) {
-      e.is_flags = true;
-    } else if (atom[0] == '(') {
-      e.contains_broad = HasBroadRepetition(atom.substr(1, len - 2));
-    } else {
-      e.is_broad_repetition = IsBroadAtom(atom) && IsUnboundedQuantifier(p.substr(i + len, q));
-    }
-    out.push_back(e);
-    i += len + q;
-  }
-  return out;
-}
-
 // Top-level `|` positions of p.
 std::vector<std::string_view> SplitAlternatives(std::string_view p) {
   std::vector<std::string_view> out;
@@ -330,11 +219,96 @@ void SplitGroup(std::string_view group_atom, std::string& opener, std::string_vi
   body = group_atom.substr(body_start, group_atom.size() - body_start - 1);
 }
 
-bool HasTopLevelAlternation(std::string_view p) { return SplitAlternatives(p).size() > 1; }
+// A set of literals of which at least one occurs in every match of some part of a pattern.
+struct Clause {
+  bool valid = false;  // false: that part can match without any literal we can name
+  std::vector<std::string> literals;
+  double score = 0;  // of its least selective literal (LiteralSelectivity)
+};
 
-// How selective a run is likely to be: its literal characters, minus tokens that nearly every
-// browser UA contains (they select nothing). Letters and digits count fully, punctuation little.
-double RunScore(const std::string& literal) {
+Clause ClauseOfAlternatives(std::string_view p);
+
+// Appends the clauses of a sequence (no top-level `|`) to `out`, leaving its last run open in
+// `run`: every maximal run of plain
+// characters that must occur one after another is a clause of one literal; a mandatory group with
+// alternatives gives the union of its alternatives' best clauses. Anything optional, repeated or
+// not a plain character ends a run, so a run never joins characters that are not adjacent in
+// every match; a plain unquantified group without alternatives continues the run (`(Chrome)/`).
+void CollectClauses(std::string_view p, std::string& run, std::vector<Clause>& out) {
+  auto end_run = [&] {
+    if (!run.empty()) out.push_back(Clause{true, {run}, LiteralSelectivity(run)});
+    run.clear();
+  };
+  for (size_t i = 0; i < p.size();) {
+    const size_t len = AtomLength(p, i);
+    const size_t q = QuantifierLength(p, i + len);
+    const std::string_view atom = p.substr(i, len);
+    const std::string_view quantifier = p.substr(i + len, q);
+    i += len + q;
+    const bool optional = !quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
+                                                  (quantifier[0] == '{' && (quantifier[1] == '0' || quantifier[1] == ',')));
+    if (optional) {
+      end_run();
+      continue;
+    }
+    int literal = -1;
+    if (atom.size() == 1 && std::string_view("^$.|()[]{}*+?\\").find(atom[0]) == std::string_view::npos)
+      literal = static_cast<unsigned char>(atom[0]);
+    else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1])))
+      literal = static_cast<unsigned char>(atom[1]);
+    if (literal >= 0) {
+      run.push_back(static_cast<char>(literal));
+      if (!quantifier.empty()) end_run();  // `a+`, `a{2,5}`: what follows is not adjacent to one `a`
+      continue;
+    }
+    if (atom[0] == '(' && atom.size() >= 2) {
+      std::string opener;
+      std::string_view body;
+      SplitGroup(atom, opener, body);
+      if (quantifier.empty() && SplitAlternatives(body).size() == 1) {
+        CollectClauses(body, run, out);  // grouping alone changes nothing about adjacency
+        continue;
+      }
+      end_run();
+      if (Clause group = ClauseOfAlternatives(body); group.valid) out.push_back(std::move(group));
+      continue;
+    }
+    end_run();
+  }
+}
+
+// All clauses of a sequence, its last run included.
+std::vector<Clause> ClausesOfSequence(std::string_view p) {
+  std::string run;
+  std::vector<Clause> clauses;
+  CollectClauses(p, run, clauses);
+  if (!run.empty()) clauses.push_back(Clause{true, {run}, LiteralSelectivity(run)});
+  return clauses;
+}
+
+Clause BestClauseOfSequence(std::string_view p) {
+  Clause best;
+  for (Clause& clause : ClausesOfSequence(p))
+    if (!best.valid || clause.score > best.score) best = std::move(clause);
+  return best;
+}
+
+Clause ClauseOfAlternatives(std::string_view p) {
+  Clause out{true, {}, 0};
+  bool first = true;
+  for (std::string_view alternative : SplitAlternatives(p)) {
+    Clause clause = BestClauseOfSequence(alternative);
+    if (!clause.valid) return Clause{};  // this alternative needs no literal
+    out.score = first ? clause.score : std::min(out.score, clause.score);
+    first = false;
+    out.literals.insert(out.literals.end(), clause.literals.begin(), clause.literals.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+double LiteralSelectivity(std::string_view literal) {
   static constexpr std::string_view kCommon[] = {
       "mozilla", "mobile", "android", "linux", "build", "applewebkit", "safari", "version",
       "windows", "iphone", "cpu", "like", "gecko", "khtml", "compatible", "chrome", "wv",
@@ -350,273 +324,49 @@ double RunScore(const std::string& literal) {
   return score;
 }
 
-// Literal characters a match of `p` must contain, roughly: top-level plain characters, and for a
-// group, those of its shortest alternative.
-std::string LiteralOf(std::string_view p) {
-  std::string shortest;
-  bool first = true;
-  for (std::string_view alternative : SplitAlternatives(p)) {
-    std::string literal;
-    for (size_t i = 0; i < alternative.size();) {
-      size_t len = AtomLength(alternative, i);
-      size_t q = QuantifierLength(alternative, i + len);
-      std::string_view atom = alternative.substr(i, len);
-      std::string_view quantifier = alternative.substr(i + len, q);
-      bool optional = !quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
-                                              (quantifier[0] == '{' && quantifier[1] == '0'));
-      if (!optional) {
-        if (atom.size() == 1 && std::string_view("^$.").find(atom[0]) == std::string_view::npos) {
-          literal.push_back(atom[0]);
-        } else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1]))) {
-          literal.push_back(atom[1]);
-        } else if (atom[0] == '(' && len >= 2) {
-          std::string opener;
-          std::string_view body;
-          SplitGroup(atom, opener, body);
-          literal += LiteralOf(body);
-        }
-      }
-      i += len + q;
-    }
-    if (first || literal.size() < shortest.size()) shortest = literal;
-    first = false;
-  }
-  return shortest;
-}
-
-struct Run {
-  std::string pattern;
-  std::string literal;  // its literal characters, for scoring
-};
-
-std::string BestRunOfAlternatives(std::string_view p);
-std::string LeadingRunsOfAlternatives(std::string_view p);
-
-// Appends the elements of `alternative` to `runs` (the last run is the open one), starting a new
-// run at each long-lived repetition. Unquantified plain groups without alternation are inlined
-// (grouping changes nothing about which strings match); a mandatory group with alternation that
-// contains a long-lived repetition ends the open run with each alternative's leading run and also
-// forms a run of its own from each alternative's best run.
-void CollectRuns(std::string_view alternative, std::vector<Run>& runs) {
-  for (const Element& e : SplitElements(alternative)) {
-    size_t atom_len = AtomLength(e.text, 0);
-    std::string_view atom = e.text.substr(0, atom_len);
-    std::string_view quantifier = e.text.substr(atom_len);
-    if (e.is_flags) {
-      runs.back().pattern.append(e.text);
-      continue;
-    }
-    if (e.is_broad_repetition) {
-      runs.emplace_back();
-      continue;
-    }
-    if (atom[0] == '(' && e.contains_broad) {
-      std::string opener;
-      std::string_view body;
-      SplitGroup(atom, opener, body);
-      bool plain_group = opener == "(?:";
-      if (quantifier.empty() && plain_group && !HasTopLevelAlternation(body)) {
-        CollectRuns(body, runs);  // inline
-        continue;
-      }
-      bool mandatory = quantifier.empty() || quantifier[0] == '+' ||
-                       (quantifier[0] == '{' && quantifier[1] != '0' && quantifier[1] != ',');
-      if (mandatory) {
-        // The current run may continue with each alternative's leading run (what directly
-        // follows it in the text), and the group also forms a run of its own from each
-        // alternative's best run (adjacent to nothing).
-        std::string leading = LeadingRunsOfAlternatives(body);
-        if (!leading.empty()) {
-          runs.back().pattern += opener + leading + ")";
-          runs.back().literal += LiteralOf(leading);
-        }
-        std::string best = BestRunOfAlternatives(body);
-        if (!best.empty()) {
-          runs.emplace_back();
-          runs.back().pattern = opener + best + ")";
-          runs.back().literal = LiteralOf(best);
-        }
-      }
-      runs.emplace_back();
-      continue;
-    }
-    runs.back().pattern.append(e.text);
-    // Literal characters of a plain atom with no quantifier allowing zero occurrences.
-    bool optional = !quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
-                                            (quantifier[0] == '{' && quantifier[1] == '0'));
-    if (optional) continue;
-    if (atom.size() == 1 && std::string_view("^$.|").find(atom[0]) == std::string_view::npos) {
-      runs.back().literal.push_back(atom[0]);
-    } else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1]))) {
-      runs.back().literal.push_back(atom[1]);
-    } else if (atom[0] == '(') {
-      runs.back().literal += LiteralOf(atom);
-    }
-  }
-}
-
-// Each alternative's leading run joined by `|`; empty if some alternative has none.
-std::string LeadingRunsOfAlternatives(std::string_view p) {
-  std::string out;
-  std::vector<std::string_view> alternatives = SplitAlternatives(p);
-  for (size_t a = 0; a < alternatives.size(); ++a) {
-    std::vector<Run> runs(1);
-    CollectRuns(alternatives[a], runs);
-    if (runs[0].pattern.empty()) return {};
-    if (a) out.push_back('|');
-    out += runs[0].pattern;
-  }
-  return out;
-}
-
-// The best-scoring run of one alternative; empty if it has none.
-std::string BestRunOfSequence(std::string_view alternative) {
-  std::vector<Run> runs(1);
-  CollectRuns(alternative, runs);
-  const Run* best = nullptr;
-  double best_score = 0;
-  for (const Run& run : runs) {
-    if (run.pattern.empty() || run.pattern == "^" || run.pattern == "$") continue;  // match anything
-    // Longer patterns constrain more when the literal content ties (e.g. only classes).
-    double score = RunScore(run.literal) + 0.01 * static_cast<double>(run.pattern.size());
-    if (!best || score > best_score) {
-      best = &run;
-      best_score = score;
-    }
-  }
-  return best ? best->pattern : std::string();
-}
-
-std::string BestRunOfAlternatives(std::string_view p) {
-  std::string out;
-  std::vector<std::string_view> alternatives = SplitAlternatives(p);
-  for (size_t a = 0; a < alternatives.size(); ++a) {
-    std::string run = BestRunOfSequence(alternatives[a]);
-    if (run.empty()) return {};  // this alternative can match almost anything
-    if (a) out.push_back('|');
-    out += run;
-  }
-  return out;
-}
-
-// A character class, escape or `.` that matches many different bytes (20 or more ASCII
-// characters, or any negated class): a repetition of it stays alive across most User-Agent text.
-bool IsWideAtom(std::string_view atom) {
-  if (atom == ".") return true;
-  if (atom.size() == 2 && atom[0] == '\\') return std::string_view("wWSD").find(atom[1]) != std::string_view::npos;
-  if (atom.size() < 2 || atom[0] != '[') return false;
-  if (atom[1] == '^') return true;
-  int members = 0;
-  for (size_t i = 1; i + 1 < atom.size(); ++i) {
-    if (atom[i] == '\\' && i + 2 < atom.size()) {
-      char e = atom[++i];
-      members += e == 'w' || e == 'W' || e == 'S' || e == 'D' ? 64 : e == 'd' ? 10 : 1;
-    } else if (i + 2 < atom.size() - 1 && atom[i + 1] == '-' && atom[i + 2] != ']') {
-      members += std::abs(atom[i + 2] - atom[i]) + 1;
-      i += 2;
-    } else {
-      ++members;
-    }
-  }
-  return members >= 20;
-}
-
-bool IsPlainGroup(std::string_view atom) { return atom.size() >= 4 && atom.substr(0, 3) == "(?:" && atom.back() == ')'; }
-
-// An element at the edge of a prefilter run that costs DFA states and selects (almost) nothing:
-// optional (`x?`, `x*`, `x{0,n}`, `(?:...|)`), a wide class or `.` (any quantifier), `\b`/`\B`.
-bool IsLooseEdge(std::string_view element) {
-  size_t atom_len = AtomLength(element, 0);
-  std::string_view atom = element.substr(0, atom_len);
-  std::string_view quantifier = element.substr(atom_len);
-  if (!quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
-                              (quantifier[0] == '{' && quantifier.size() > 1 && quantifier[1] == '0')))
-    return true;
-  if (atom == "\\b" || atom == "\\B") return true;
-  if (IsWideAtom(atom)) return true;
-  if (IsPlainGroup(atom)) {
-    for (std::string_view alternative : SplitAlternatives(atom.substr(3, atom.size() - 4)))
-      if (alternative.empty()) return true;  // (?:x|): optional
-  }
-  return false;
-}
-
-// Elements of a sequence, with plain unquantified groups that have no alternation spliced in
-// (`(?:ab)c` is `abc`).
-void FlatElements(std::string_view p, std::vector<std::string_view>& out) {
-  for (const Element& e : SplitElements(p)) {
-    size_t atom_len = AtomLength(e.text, 0);
-    std::string_view atom = e.text.substr(0, atom_len);
-    if (atom_len == e.text.size() && IsPlainGroup(atom) && !HasTopLevelAlternation(atom.substr(3, atom.size() - 4))) {
-      FlatElements(atom.substr(3, atom.size() - 4), out);
-    } else {
-      out.push_back(e.text);
-    }
-  }
-}
-
-// Drops loose leading and trailing elements of a sequence (a match of the sequence contains a
-// match of any contiguous part of it); a plain alternation group left alone is trimmed
-// alternative by alternative. Returns the input when nothing selective would remain.
-std::string TrimLooseEdges(std::string_view p) {
-  std::vector<std::string_view> elements;
-  FlatElements(p, elements);
-  size_t begin = 0, end = elements.size();
-  while (begin < end && IsLooseEdge(elements[begin])) ++begin;
-  while (end > begin && IsLooseEdge(elements[end - 1])) --end;
-  if (begin == end) return std::string(p);
-  if (end - begin == 1 && IsPlainGroup(elements[begin])) {
-    std::string_view body = elements[begin].substr(3, elements[begin].size() - 4);
-    std::string out = "(?:";
-    bool first = true;
-    for (std::string_view alternative : SplitAlternatives(body)) {
-      if (!first) out.push_back('|');
-      first = false;
-      out += TrimLooseEdges(alternative);
-    }
-    return out + ")";
-  }
-  std::string out;
-  for (size_t i = begin; i < end; ++i) out.append(elements[i]);
-  return out;
-}
-
-}  // namespace
-
-std::string PrefilterSetPattern(std::string_view re2_pattern) {
-  std::string pattern = WithoutCaptures(PrefilterPattern(re2_pattern));
-  std::string_view p = pattern;
-  std::string flags;
-  if (p.size() > 4 && p.substr(0, 4) == "(?i)") {
-    flags = "(?i)";
+RequiredLiterals RequiredLiteralsOf(std::string_view re2_pattern) {
+  RequiredLiterals out;
+  std::string_view p = re2_pattern;
+  if (p.substr(0, 4) == "(?i)") {
+    out.case_insensitive = true;
     p.remove_prefix(4);
   }
-  // Inline flags elsewhere would change what a trimmed piece means on its own: leave those alone.
-  for (size_t at = p.find("(?"); at != std::string_view::npos; at = p.find("(?", at + 1))
-    if (p.compare(at, 3, "(?:") != 0 && (at == 0 || p[at - 1] != '\\')) return pattern;
-  std::string out = flags;
-  bool first = true;
-  for (std::string_view alternative : SplitAlternatives(p)) {
-    if (!first) out.push_back('|');
-    first = false;
-    out += TrimLooseEdges(alternative);
-  }
-  return out;
-}
-
-std::string PrefilterPattern(std::string_view re2_pattern) {
-  std::string widened = WidenBoundedRepetitions(re2_pattern);
-  std::string_view p = widened;
-  std::string flags;  // a leading `(?i)` applies to every run: keep it in front
-  if (p.size() > 4 && p.substr(0, 2) == "(?" && p[2] != ':') {
-    size_t close = p.find(')');
-    if (close != std::string_view::npos && p.substr(2, close - 2).find_first_of(":=!<>P(") == std::string_view::npos) {
-      flags = std::string(p.substr(0, close + 1));
-      p.remove_prefix(close + 1);
+  // Constructs this reading does not follow: other flag groups (which change what a literal
+  // means), escapes longer than two characters (\x41, \pL, \Q...\E) and octal escapes.
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) {
+      if (std::string_view("xpPQECo0123456789").find(p[i + 1]) != std::string_view::npos) return {};
+      ++i;
+    } else if (p[i] == '[') {
+      std::string scratch;
+      i = CopyClass(p, i, scratch);
+    } else if (p[i] == '(' && i + 1 < p.size() && p[i + 1] == '?' && (i + 2 >= p.size() || p[i + 2] != ':')) {
+      if (p.substr(i, 4) != "(?P<") return {};
     }
   }
-  std::string best = BestRunOfAlternatives(p);
-  return flags + (best.empty() ? std::string("(?:)") : best);
+  std::vector<Clause> clauses;
+  if (SplitAlternatives(p).size() == 1) {
+    clauses = ClausesOfSequence(p);
+  } else if (Clause clause = ClauseOfAlternatives(p); clause.valid) {
+    clauses.push_back(std::move(clause));
+  }
+  for (Clause& clause : clauses) {
+    for (std::string& literal : clause.literals) {
+      if (literal.empty()) return {};
+      if (out.case_insensitive) {
+        for (char& c : literal) {
+          // RE2 folds non-ASCII letters by Unicode rules, which a byte comparison does not follow.
+          if (static_cast<unsigned char>(c) >= 0x80) return {};
+          c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+      }
+    }
+    std::sort(clause.literals.begin(), clause.literals.end());
+    clause.literals.erase(std::unique(clause.literals.begin(), clause.literals.end()), clause.literals.end());
+    if (std::find(out.clauses.begin(), out.clauses.end(), clause.literals) == out.clauses.end())
+      out.clauses.push_back(std::move(clause.literals));
+  }
+  return out;
 }
 
 }  // namespace vigil::ua

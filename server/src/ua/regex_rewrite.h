@@ -15,34 +15,23 @@ namespace vigil::ua {
 // reports it). Returns the input unchanged when nothing needs rewriting.
 std::string TranslatePcreToRe2(std::string_view pcre_pattern);
 
-// For the RE2::Set prefilter only: widens bounded repetitions (`x{0,200}` -> `x*`, `x{1,100}` ->
-// `x+`, `x{3,9}` -> `x{3,}`). The result matches a superset of the original, so it can only add
-// candidates, which the exact rule then rejects. uap-core bounds repetitions to protect
-// backtracking engines; in a DFA each bound multiplies the states, and one RE2::Set over the
-// bounded forms ran ~100x slower than over the widened ones.
-std::string WidenBoundedRepetitions(std::string_view re2_pattern);
+// Literal conditions every string `re2_pattern` matches meets, for the candidate filter: clauses,
+// each a set of literals of which at least one occurs. Each run of plain characters that must
+// appear together is a clause (`(Chrome)/` -> {Chrome/}); so is a group whose alternatives all
+// have one (`(A651|A701B?)` -> {A651, A701}); a top-level alternation gives one clause. Compared
+// byte for byte, or ASCII case-insensitively (literals lowercase) for a `(?i)` rule. No clause:
+// nothing known, the rule must be tried on every string (also for syntax this reading does not
+// follow: inline flags past the start, `\x41`, `\pL`).
+struct RequiredLiterals {
+  bool case_insensitive = false;
+  std::vector<std::vector<std::string>> clauses;
+};
+RequiredLiterals RequiredLiteralsOf(std::string_view re2_pattern);
 
-// The pattern the RE2::Set prefilter runs for a rule: WidenBoundedRepetitions(), then, per
-// top-level alternative, only the most selective run of elements between long-lived repetitions
-// (`.*`, `[^;]+`): "Mozilla.*Mobile.*(Instagram)/" becomes "(Instagram)/". Any string the rule
-// matches contains a match of that run, so the prefilter never loses a rule; it only stops
-// tracking partial matches across the whole User-Agent, which is what made one DFA over ~600
-// rules explode in states.
-std::string PrefilterPattern(std::string_view re2_pattern);
-
-// `pattern` with every capturing group `(...)` made non-capturing `(?:...)`: same strings
-// matched. For the prefilter Sets, which never read captures: a leading capture hides a literal
-// prefix from RE2's factoring of common prefixes across the Set's patterns.
-std::string WithoutCaptures(std::string_view pattern);
-
-// What the RE2::Set prefilter actually holds for a rule: PrefilterPattern(), without captures,
-// and with each alternative's loose edges dropped: leading/trailing elements that are optional
-// (`x?`, `(?:...|)`), wide classes (`[A-Za-z0-9 ]*`, `[^C]`, `\w*`) or `\b`. Any match of a
-// sequence contains a match of each contiguous part of it, so this too only ever adds
-// candidates; it keeps the Set's DFA from tracking threads that are alive at nearly every byte
-// (`\b\w*favicon\w*\b` inside the big crawler rule cost more new states than the other 300
-// browser rules together).
-std::string PrefilterSetPattern(std::string_view re2_pattern);
+// How selective a literal is likely to be in a User-Agent: its characters, minus tokens nearly
+// every User-Agent holds (`mozilla`, `build`, ...: they select nothing); letters and digits count
+// 1, punctuation 0.25. Used to pick the clause a rule is indexed under.
+double LiteralSelectivity(std::string_view literal);
 
 // A cheaper form of a rule for captures: single-character repetitions with a large bound
 // (`[^;/]{1,100}`, `.{0,200}`) are widened (`[^;/]+`, `.*`), leaving a far smaller RE2 program.

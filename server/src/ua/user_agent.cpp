@@ -1,18 +1,19 @@
 #include "ua/user_agent.h"
 
+#include "ua/literal_matcher.h"
 #include "ua/regex_rewrite.h"
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
-#include <re2/set.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cctype>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace vigil::ua {
 namespace {
@@ -57,12 +58,11 @@ struct Rule {
   int groups_needed = 0;
 };
 
-// One of user_agent_parsers / os_parsers / device_parsers. Rule i's prefilter pattern sits in
-// `prefilter` (shared by the browser and OS sections) at index first_prefilter_index + i.
+// One of user_agent_parsers / os_parsers / device_parsers. Rule i of the section has the
+// parser-wide rule id first_rule_id + i.
 struct Section {
   std::vector<Rule> rules;
-  RE2::Set* prefilter = nullptr;
-  int first_prefilter_index = 0;
+  int first_rule_id = 0;
 };
 
 bool RunLimitsHold(const std::vector<RunLimit>& limits, std::string_view text) {
@@ -114,17 +114,26 @@ std::string Group(const re2::StringPiece* groups, int group_count, int g) {
 
 }  // namespace
 
-// Two RE2::Sets: browser + OS rules + the automation pattern, and device rules. A lazily built
-// DFA over the union of all rules has roughly the product of the parts' states, so strings it
-// had not met kept creating states; two DFAs have the sum and stay warm far sooner, for one
-// extra pass over the string (see docs/enrichment.md).
+// The candidate filter. Every rule has a literal condition: clauses, each a set of literals of
+// which at least one occurs in every string the rule matches; a rule is a candidate for a string
+// only when all its clauses hold. Literals are matched case-insensitively (lowercase, `folded`) or
+// byte for byte (`exact`), each kind by one LiteralMatcher pass. A rule is listed under one
+// literal clause, its trigger; when a trigger literal occurs, the rule's other clauses are checked
+// against the literals found. Rules without clauses are candidates for every string. Candidates
+// are tried in rule order (see docs/enrichment.md).
 struct UserAgentParser::Rules {
   Section browser, os, device;
-  std::unique_ptr<RE2::Set> browser_os_prefilter, device_prefilter;
-  int automation_prefilter_index = -1;  // in browser_os_prefilter
-  std::unique_ptr<RE2> automation;  // used only when the prefilter cannot answer
-  // How often the prefilter's DFA ran out of memory and rules were tried one by one instead.
-  mutable std::atomic<uint64_t> prefilter_fallbacks{0};
+  struct LiteralIndex {
+    std::unique_ptr<LiteralMatcher> matcher;
+    // Literal id -> rule ids it triggers: rules[begin[id] .. begin[id + 1]).
+    std::vector<uint32_t> trigger_begin, trigger_rules;
+  } folded, exact;
+  // Rule id -> its other clauses: clause c of rule r is check_literals[check_clause_begin[c] ..
+  // check_clause_begin[c + 1]) for c in [rule_check_begin[r], rule_check_begin[r + 1]); a literal
+  // is a folded id, or kExactLiteral | an exact id.
+  std::vector<uint32_t> rule_check_begin, check_clause_begin, check_literals;
+  std::vector<int> unconditional_rules;  // rule ids, ascending
+  int first_automation_literal = 0;      // folded ids from here on are automation tokens
   RuleLoadReport report;
 };
 
@@ -157,13 +166,102 @@ void AddShortRunForm(Rule& rule, const std::string& pattern, const RE2::Options&
   rule.run_limits = std::move(limits);
 }
 
+constexpr uint32_t kExactLiteral = 1u << 31;
+
+// FilteredRE2's atoms shorter than this count as "matches anything". Measured on uap-core 0.18.0
+// (see docs/enrichment.md): 2 leaves the fewest candidates.
+constexpr int kMinAtomLength = 2;
+// A rule with more atoms than this gets a single FilteredRE2 clause (any of them): the clause
+// search below costs rule checks quadratic in the atom count, and such rules are plain
+// alternations anyway.
+constexpr size_t kMaxAtomsToAnalyze = 48;
+
+struct Literal {
+  bool folded = true;  // matched ASCII case-insensitively (then lowercase)
+  std::string text;
+  bool operator==(const Literal& other) const { return folded == other.folded && text == other.text; }
+};
+using LiteralClause = std::vector<Literal>;
+
+// FilteredRE2 answers "can the rule match a string containing exactly these atoms?" (a monotone
+// function of the atom set; "no" is guaranteed right), but keeps its AND/OR tree private, and
+// asking it per parse cost more than the rest of the filter together. So it is read back at load
+// time as clauses: a set C of atoms is a clause when the rule cannot match with every atom of C
+// absent. Each clause is shrunk to a minimal one, once per atom (that atom removed last).
+std::vector<LiteralClause> FilteredRe2Clauses(const std::string& pattern, const RE2::Options& options) {
+  std::vector<LiteralClause> out;
+  re2::FilteredRE2 filter(kMinAtomLength);
+  int id = 0;
+  std::vector<std::string> atoms;
+  if (filter.Add(pattern, options, &id) != RE2::NoError) return out;
+  filter.Compile(&atoms);
+  const size_t n = atoms.size();
+  std::vector<int> present, potentials;
+  auto may_match_without = [&](const std::vector<bool>& absent) {
+    present.clear();
+    for (size_t i = 0; i < n; ++i)
+      if (!absent[i]) present.push_back(static_cast<int>(i));
+    filter.AllPotentials(present, &potentials);
+    return !potentials.empty();
+  };
+  // Atoms are lowercased by Unicode rules; the literal matcher folds ASCII only.
+  for (const std::string& atom : atoms)
+    for (unsigned char c : atom)
+      if (c >= 0x80) return out;
+  if (n == 0 || may_match_without(std::vector<bool>(n, true))) return out;
+  auto clause_of = [&](const std::vector<bool>& in_clause) {
+    LiteralClause clause;
+    for (size_t i = 0; i < n; ++i)
+      if (in_clause[i]) clause.push_back(Literal{true, atoms[i]});
+    return clause;
+  };
+  if (n > kMaxAtomsToAnalyze) {
+    out.push_back(clause_of(std::vector<bool>(n, true)));
+    return out;
+  }
+  for (size_t last = 0; last < n; ++last) {
+    std::vector<bool> in_clause(n, true);
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = (last + 1 + k) % n;  // `last` comes last
+      in_clause[i] = false;
+      if (may_match_without(in_clause)) in_clause[i] = true;  // needed: the rule could match without C
+    }
+    LiteralClause clause = clause_of(in_clause);
+    if (std::find(out.begin(), out.end(), clause) == out.end()) out.push_back(std::move(clause));
+  }
+  return out;
+}
+
+// How selective a clause is likely to be: as its least selective literal; matching case counts.
+double ClauseScore(const LiteralClause& clause) {
+  double score = 1e9;
+  for (const Literal& literal : clause)
+    score = std::min(score, LiteralSelectivity(literal.text) + (literal.folded ? 0 : 0.5));
+  return score;
+}
+
+// All clauses known for a rule: its required literals (exact unless the rule is `(?i)`) and
+// FilteredRE2's.
+std::vector<LiteralClause> LiteralConditionOf(const std::string& pattern, const RE2::Options& options) {
+  std::vector<LiteralClause> out;
+  RequiredLiterals required = RequiredLiteralsOf(pattern);
+  for (std::vector<std::string>& clause : required.clauses) {
+    out.emplace_back();
+    for (std::string& text : clause) out.back().push_back(Literal{required.case_insensitive, std::move(text)});
+  }
+  for (LiteralClause& clause : FilteredRe2Clauses(pattern, options)) out.push_back(std::move(clause));
+  return out;
+}
+
+// Builds a section's rules; their literal conditions go to `conditions`, indexed by rule id.
 void LoadSection(const YAML::Node& list, const char* section_name,
                  const std::array<const char*, 5>& fields, const std::array<int, 5>& default_group,
-                 Section& section, RuleLoadReport& report) {
+                 Section& section, std::vector<std::vector<LiteralClause>>& conditions, RuleLoadReport& report) {
   if (!list || !list.IsSequence())
     throw std::runtime_error(std::string("regexes.yaml: missing list '") + section_name + "'");
   RE2::Options options;
   options.set_log_errors(false);
+  section.first_rule_id = static_cast<int>(conditions.size());
   int index = -1;
   for (const YAML::Node& entry : list) {
     ++index;
@@ -180,16 +278,6 @@ void LoadSection(const YAML::Node& list, const char* section_name,
                                      pattern + " (" + rule.regex->error() + ")");
       continue;
     }
-    std::string set_error;
-    RE2::Set& prefilter = *section.prefilter;
-    int prefilter_index = prefilter.Add(PrefilterSetPattern(translated), &set_error);
-    if (prefilter_index < 0) prefilter_index = prefilter.Add(translated, &set_error);  // exact, slower
-    if (prefilter_index < 0) {
-      report.rules_skipped.push_back(std::string(section_name) + "[" + std::to_string(index) + "]: " +
-                                     pattern + " (prefilter: " + set_error + ")");
-      continue;
-    }
-    if (section.rules.empty()) section.first_prefilter_index = prefilter_index;
     if (translated != pattern && translated != "(?i)" + pattern) ++report.rules_translated;
     AddShortRunForm(rule, translated, options);
     for (size_t f = 0; f < fields.size(); ++f) {
@@ -205,27 +293,102 @@ void LoadSection(const YAML::Node& list, const char* section_name,
         rule.groups_needed = std::max(rule.groups_needed, default_group[f]);
       }
     }
+    conditions.push_back(LiteralConditionOf(translated, options));
     section.rules.push_back(std::move(rule));
     ++report.rules_compiled;
   }
 }
 
-// Matches Chrome's and others' automation builds and common monitoring/preview agents that uap
-// does not classify as "Spider".
-constexpr const char* kAutomationPattern =
-    "(?i)(?:HeadlessChrome|PhantomJS|Chrome-Lighthouse|Lighthouse|PTST/|Pingdom|"
-    "GTmetrix|Google-InspectionTool|Googlebot|bingbot|Slurp|DuckDuckBot|Baiduspider|"
-    "YandexBot|facebookexternalhit|Bytespider|GPTBot|ClaudeBot|python-requests|curl/|Wget/|"
-    "Go-http-client|okhttp/|node-fetch|axios/)";
-
-// The prefilter's answer for one User-Agent: sorted candidate indexes, or "try everything" when
-// its DFA ran out of memory.
-struct Candidates {
-  const std::vector<int>* sorted = nullptr;  // null: no answer, try every rule
-  bool Contains(int index) const { return std::binary_search(sorted->begin(), sorted->end(), index); }
+// Chrome's and others' automation builds and common monitoring/preview agents that uap does not
+// classify as "Spider"; matched as case-insensitive substrings.
+constexpr const char* kAutomationTokens[] = {
+    "headlesschrome", "phantomjs", "lighthouse", "ptst/", "pingdom", "gtmetrix",
+    "google-inspectiontool", "googlebot", "bingbot", "slurp", "duckduckbot", "baiduspider",
+    "yandexbot", "facebookexternalhit", "bytespider", "gptbot", "claudebot", "python-requests",
+    "curl/", "wget/", "go-http-client", "okhttp/", "node-fetch", "axios/",
 };
 
-// Finds the first rule (in yaml order) of `section` that matches, filling `groups`.
+// The candidate rules for one User-Agent, ascending rule ids, plus whether an automation token
+// occurs. Lives in a per-thread buffer (nothing allocated per parse once warm); valid until the
+// next call on the same thread.
+struct Candidates {
+  const std::vector<int>* rule_ids = nullptr;
+  bool automation = false;
+};
+
+// Per-thread scratch of FindCandidates. A stamp equal to `generation` marks "seen in this call",
+// so nothing needs clearing between calls.
+struct CandidateScratch {
+  uint32_t generation = 0;
+  std::vector<uint32_t> folded_stamp, exact_stamp, rule_stamp;
+  std::vector<int> triggered, rule_ids;
+  std::string folded_text;
+};
+
+// RE2 folds case by Unicode: (?i)k also matches U+212A KELVIN SIGN and (?i)s U+017F LATIN SMALL
+// LETTER LONG S. The literal matcher folds ASCII only, so those are rewritten first (only for
+// User-Agents holding these bytes); an added literal occurrence can only add candidates.
+std::string_view FoldForLiterals(std::string_view ua, std::string& buffer) {
+  if (ua.find("\xE2\x84\xAA") == std::string_view::npos && ua.find("\xC5\xBF") == std::string_view::npos)
+    return ua;
+  buffer.assign(ua);
+  for (size_t at; (at = buffer.find("\xE2\x84\xAA")) != std::string::npos;) buffer.replace(at, 3, "k");
+  for (size_t at; (at = buffer.find("\xC5\xBF")) != std::string::npos;) buffer.replace(at, 2, "s");
+  return buffer;
+}
+
+Candidates FindCandidates(const UserAgentParser::Rules& rules, std::string_view ua) {
+  thread_local CandidateScratch scratch;
+  CandidateScratch& s = scratch;
+  if (++s.generation == 0) {  // wrapped: old stamps could look current
+    for (auto* stamps : {&s.folded_stamp, &s.exact_stamp, &s.rule_stamp}) std::fill(stamps->begin(), stamps->end(), 0);
+    s.generation = 1;
+  }
+  const uint32_t generation = s.generation;
+  // Sized for the largest parser this thread has used.
+  auto fit = [](std::vector<uint32_t>& stamps, size_t size) {
+    if (stamps.size() < size) stamps.resize(size);
+  };
+  fit(s.folded_stamp, rules.folded.trigger_begin.size());
+  fit(s.exact_stamp, rules.exact.trigger_begin.size());
+  fit(s.rule_stamp, rules.rule_check_begin.size());
+  s.triggered.clear();
+  bool automation = false;
+  auto on_literal = [&](const UserAgentParser::Rules::LiteralIndex& index, std::vector<uint32_t>& stamps, int literal) {
+    if (stamps[literal] == generation) return;
+    stamps[literal] = generation;
+    for (uint32_t i = index.trigger_begin[literal]; i < index.trigger_begin[literal + 1]; ++i) {
+      const uint32_t rule = index.trigger_rules[i];
+      if (s.rule_stamp[rule] == generation) continue;
+      s.rule_stamp[rule] = generation;
+      s.triggered.push_back(static_cast<int>(rule));
+    }
+  };
+  rules.folded.matcher->Scan(FoldForLiterals(ua, s.folded_text), [&](int literal) {
+    if (literal >= rules.first_automation_literal) automation = true;
+    on_literal(rules.folded, s.folded_stamp, literal);
+  });
+  rules.exact.matcher->Scan(ua, [&](int literal) { on_literal(rules.exact, s.exact_stamp, literal); });
+  s.rule_ids.clear();
+  for (int rule : s.triggered) {
+    bool holds = true;
+    for (uint32_t c = rules.rule_check_begin[rule]; holds && c < rules.rule_check_begin[rule + 1]; ++c) {
+      holds = false;
+      for (uint32_t i = rules.check_clause_begin[c]; !holds && i < rules.check_clause_begin[c + 1]; ++i) {
+        const uint32_t literal = rules.check_literals[i];
+        holds = literal & kExactLiteral ? s.exact_stamp[literal & ~kExactLiteral] == generation
+                                        : s.folded_stamp[literal] == generation;
+      }
+    }
+    if (holds) s.rule_ids.push_back(rule);
+  }
+  s.rule_ids.insert(s.rule_ids.end(), rules.unconditional_rules.begin(), rules.unconditional_rules.end());
+  std::sort(s.rule_ids.begin(), s.rule_ids.end());
+  return Candidates{&s.rule_ids, automation};
+}
+
+// Finds the first rule (in yaml order) of `section` among the candidates that matches, filling
+// `groups`.
 const Rule* FirstMatch(const Section& section, const Candidates& candidates, std::string_view text,
                        std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
   re2::StringPiece input(text.data(), text.size());
@@ -246,16 +409,10 @@ const Rule* FirstMatch(const Section& section, const Candidates& candidates, std
     group_count = wanted;
     return rule.regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
   };
-
-  if (!candidates.sorted) {
-    for (const Rule& rule : section.rules)
-      if (try_rule(rule)) return &rule;
-    return nullptr;
-  }
-  const int first = section.first_prefilter_index;
+  const int first = section.first_rule_id;
   const int end = first + static_cast<int>(section.rules.size());
-  for (auto it = std::lower_bound(candidates.sorted->begin(), candidates.sorted->end(), first);
-       it != candidates.sorted->end() && *it < end; ++it) {
+  const std::vector<int>& ids = *candidates.rule_ids;
+  for (auto it = std::lower_bound(ids.begin(), ids.end(), first); it != ids.end() && *it < end; ++it) {
     const Rule& rule = section.rules[*it - first];
     if (try_rule(rule)) return &rule;
   }
@@ -303,9 +460,56 @@ DeviceInfo DeviceFrom(const Section& section, const Candidates& candidates, std:
   return out;
 }
 
-// Runs a section's prefilter; the candidate list lives in a per-thread buffer so a parse
-// allocates nothing for it. Valid until the next call on the same thread.
-Candidates RunPrefilter(const UserAgentParser::Rules& rules, const Section& section, std::string_view ua);
+// Builds the literal matchers (plus the automation tokens) and the tables FindCandidates walks.
+void BuildCandidateFilter(const std::vector<std::vector<LiteralClause>>& conditions, UserAgentParser::Rules& rules) {
+  struct Pending {
+    std::vector<std::string> literals;
+    std::unordered_map<std::string, uint32_t> ids;
+    std::vector<std::vector<uint32_t>> triggers;
+    uint32_t IdOf(const std::string& text) {
+      auto [it, added] = ids.emplace(text, static_cast<uint32_t>(literals.size()));
+      if (added) {
+        literals.push_back(text);
+        triggers.emplace_back();
+      }
+      return it->second;
+    }
+  } folded, exact;
+  for (size_t rule = 0; rule < conditions.size(); ++rule) {
+    const std::vector<LiteralClause>& clauses = conditions[rule];
+    rules.rule_check_begin.push_back(static_cast<uint32_t>(rules.check_clause_begin.size()));
+    if (clauses.empty()) {
+      rules.unconditional_rules.push_back(static_cast<int>(rule));
+      continue;
+    }
+    size_t trigger = 0;
+    for (size_t c = 1; c < clauses.size(); ++c)
+      if (ClauseScore(clauses[c]) > ClauseScore(clauses[trigger])) trigger = c;
+    for (const Literal& literal : clauses[trigger])
+      (literal.folded ? folded : exact).triggers[(literal.folded ? folded : exact).IdOf(literal.text)].push_back(static_cast<uint32_t>(rule));
+    for (size_t c = 0; c < clauses.size(); ++c) {
+      if (c == trigger) continue;
+      rules.check_clause_begin.push_back(static_cast<uint32_t>(rules.check_literals.size()));
+      for (const Literal& literal : clauses[c])
+        rules.check_literals.push_back(literal.folded ? folded.IdOf(literal.text) : kExactLiteral | exact.IdOf(literal.text));
+    }
+  }
+  rules.rule_check_begin.push_back(static_cast<uint32_t>(rules.check_clause_begin.size()));
+  rules.check_clause_begin.push_back(static_cast<uint32_t>(rules.check_literals.size()));
+  rules.first_automation_literal = static_cast<int>(folded.literals.size());
+  for (const char* token : kAutomationTokens) {  // trigger nothing
+    folded.literals.push_back(token);
+    folded.triggers.emplace_back();
+  }
+  for (auto [pending, index] : {std::pair{&folded, &rules.folded}, std::pair{&exact, &rules.exact}}) {
+    for (const std::vector<uint32_t>& triggered : pending->triggers) {
+      index->trigger_begin.push_back(static_cast<uint32_t>(index->trigger_rules.size()));
+      index->trigger_rules.insert(index->trigger_rules.end(), triggered.begin(), triggered.end());
+    }
+    index->trigger_begin.push_back(static_cast<uint32_t>(index->trigger_rules.size()));
+    index->matcher = std::make_unique<LiteralMatcher>(pending->literals, /*fold_ascii_case=*/pending == &folded);
+  }
+}
 
 }  // namespace
 
@@ -320,26 +524,14 @@ std::unique_ptr<UserAgentParser> UserAgentParser::LoadYaml(std::string_view text
     throw std::runtime_error(std::string("regexes.yaml: invalid YAML: ") + e.what());
   }
   auto rules = std::make_unique<Rules>();
-  RE2::Options set_options;
-  set_options.set_log_errors(false);
-  // Room for each prefilter's lazily built DFA states. The prefilter patterns hold no long-lived
-  // partial matches, so states stay few; if a budget is ever exhausted, RE2 reports it and the
-  // parse falls back to trying that section's rules in order (slower, same answer).
-  set_options.set_max_mem(int64_t{64} << 20);
-  rules->browser_os_prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-  rules->device_prefilter = std::make_unique<RE2::Set>(set_options, RE2::UNANCHORED);
-  rules->browser.prefilter = rules->os.prefilter = rules->browser_os_prefilter.get();
-  rules->device.prefilter = rules->device_prefilter.get();
+  std::vector<std::vector<LiteralClause>> conditions;
   LoadSection(root["user_agent_parsers"], "user_agent_parsers", kBrowserFields, kBrowserDefaultGroups,
-              rules->browser, rules->report);
-  LoadSection(root["os_parsers"], "os_parsers", kOsFields, kOsDefaultGroups, rules->os, rules->report);
+              rules->browser, conditions, rules->report);
+  LoadSection(root["os_parsers"], "os_parsers", kOsFields, kOsDefaultGroups, rules->os, conditions, rules->report);
   LoadSection(root["device_parsers"], "device_parsers", kDeviceFields, kDeviceDefaultGroups, rules->device,
-              rules->report);
-  rules->automation_prefilter_index = rules->browser_os_prefilter->Add(kAutomationPattern, nullptr);
-  rules->automation = std::make_unique<RE2>(kAutomationPattern);
-  for (RE2::Set* set : {rules->browser_os_prefilter.get(), rules->device_prefilter.get()})
-    if (!set->Compile()) throw std::runtime_error("regexes.yaml: cannot compile the prefilter");
+              conditions, rules->report);
   if (rules->report.rules_compiled == 0) throw std::runtime_error("regexes.yaml: no usable rule");
+  BuildCandidateFilter(conditions, *rules);
   return std::unique_ptr<UserAgentParser>(new UserAgentParser(std::move(rules)));
 }
 
@@ -353,50 +545,26 @@ std::unique_ptr<UserAgentParser> UserAgentParser::LoadFile(const std::string& pa
 
 const RuleLoadReport& UserAgentParser::load_report() const { return rules_->report; }
 
-namespace {
-
-Candidates RunPrefilter(const UserAgentParser::Rules& rules, const Section& section, std::string_view ua) {
-  thread_local std::vector<int> hits;
-  hits.clear();
-  RE2::Set::ErrorInfo error{};
-  if (!section.prefilter->Match(re2::StringPiece(ua.data(), ua.size()), &hits, &error) &&
-      error.kind != RE2::Set::kNoError) {
-    rules.prefilter_fallbacks.fetch_add(1, std::memory_order_relaxed);
-    return Candidates{nullptr};
-  }
-  std::sort(hits.begin(), hits.end());
-  return Candidates{&hits};
-}
-
-}  // namespace
-
 BrowserInfo UserAgentParser::ParseBrowser(std::string_view ua) const {
-  return BrowserFrom(rules_->browser, RunPrefilter(*rules_, rules_->browser, ua), ua);
+  return BrowserFrom(rules_->browser, FindCandidates(*rules_, ua), ua);
 }
 
 OsInfo UserAgentParser::ParseOs(std::string_view ua) const {
-  return OsFrom(rules_->os, RunPrefilter(*rules_, rules_->os, ua), ua);
+  return OsFrom(rules_->os, FindCandidates(*rules_, ua), ua);
 }
 
 DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
-  return DeviceFrom(rules_->device, RunPrefilter(*rules_, rules_->device, ua), ua);
+  return DeviceFrom(rules_->device, FindCandidates(*rules_, ua), ua);
 }
 
 UserAgent UserAgentParser::Parse(std::string_view ua) const {
   UserAgent out;
-  Candidates candidates = RunPrefilter(*rules_, rules_->browser, ua);  // browser and OS rules
+  const Candidates candidates = FindCandidates(*rules_, ua);
   out.browser = BrowserFrom(rules_->browser, candidates, ua);
   out.os = OsFrom(rules_->os, candidates, ua);
-  bool automation = candidates.sorted
-                        ? candidates.Contains(rules_->automation_prefilter_index)
-                        : RE2::PartialMatch(re2::StringPiece(ua.data(), ua.size()), *rules_->automation);
-  out.device = ParseDevice(ua);
-  out.is_bot = out.device.family == "Spider" || automation;
+  out.device = DeviceFrom(rules_->device, candidates, ua);
+  out.is_bot = out.device.family == "Spider" || candidates.automation;
   return out;
-}
-
-uint64_t UserAgentParser::prefilter_fallbacks() const {
-  return rules_->prefilter_fallbacks.load(std::memory_order_relaxed);
 }
 
 }  // namespace vigil::ua
