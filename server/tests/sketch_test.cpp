@@ -376,6 +376,10 @@ TEST(DistinctSketchTest, MergeSerializedEqualsDeserializeThenMerge) {
   const size_t first = 3 + 16384 / 2 + 1;  // the first exception's gap (after the one-byte count)
   low[first] = static_cast<char>(static_cast<uint8_t>(low[first]) - 1);  // points at a small register
   bad.push_back(low);
+  const std::string sparse_bytes = sparse.Serialize();
+  bad.push_back(sparse_bytes.substr(0, sparse_bytes.size() - 1));
+  bad.push_back(sparse_bytes + "x");
+  bad.push_back(with(sparse_bytes, 5, static_cast<char>(0x40)));  // an entry with rank 0
   for (const DistinctSketch& target : {sparse, dense}) {
     const std::string before = target.Serialize();
     for (const std::string& b : bad) {

@@ -133,6 +133,29 @@ void DedupSorted(std::vector<uint32_t>* v) {
   v->resize(out);
 }
 
+// A sparse body (after the mode byte) of a precision-p sketch into `out`, checked entry by entry.
+// Returns the error text, or nullptr.
+const char* DecodeSparse(rollup_codec::Reader& r, int p, std::vector<uint32_t>* out) {
+  out->clear();
+  uint64_t n = 0;
+  if (!r.Varint(&n) || n > (size_t{1} << p) / 8 || n > r.remaining()) return "bad sparse length";
+  out->reserve(static_cast<size_t>(n));
+  uint64_t prev = 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t d = 0;
+    if (!r.Varint(&d)) return "truncated sparse list";
+    uint64_t e = prev + d;
+    if (e >= (uint64_t{1} << (kSp + 6))) return "sparse entry out of range";
+    uint32_t e32 = static_cast<uint32_t>(e);
+    uint8_t rank = SparseRank(e32);
+    if (rank < 1 || rank > 64 - kSp + 1) return "bad sparse rank";
+    if (i > 0 && SparseIdx(e32) <= SparseIdx(static_cast<uint32_t>(prev))) return "sparse list not increasing";
+    out->push_back(e32);
+    prev = e;
+  }
+  return nullptr;
+}
+
 // σ and τ of Ertl (2017), section 4: the series converge in a few dozen iterations.
 double Sigma(double x) {
   if (x == 1.0) return std::numeric_limits<double>::infinity();
@@ -241,18 +264,36 @@ Status DistinctSketch::Merge(const DistinctSketch& o) {
 }
 
 Status DistinctSketch::MergeSerialized(std::string_view bytes) {
-  // Dense input (the large case) is read in place; the rest goes through Deserialize.
-  const uint8_t mode = bytes.size() >= 3 ? static_cast<uint8_t>(bytes[2]) : kModeSparse;
-  if (static_cast<uint8_t>(bytes.empty() ? 0 : bytes[0]) != kVersion || (mode != kModeDense && mode != kModeDensePacked)) {
-    auto s = Deserialize(bytes);
-    if (!s.ok()) return s.status();
-    return Merge(*s);
+  // Read in place: dense registers are maxed in, sparse entries decoded into a reused buffer.
+  // A header Deserialize would reject goes through it, for its error.
+  const uint8_t mode = bytes.size() >= 3 ? static_cast<uint8_t>(bytes[2]) : 0xFF;
+  const int p = bytes.size() >= 3 ? static_cast<uint8_t>(bytes[1]) : 0;
+  if (bytes.size() < 3 || static_cast<uint8_t>(bytes[0]) != kVersion || p < kMinPrecision || p > kMaxPrecision ||
+      (mode != kModeSparse && mode != kModeDense && mode != kModeDensePacked)) {
+    return Deserialize(bytes).status();
   }
-  const int p = static_cast<uint8_t>(bytes[1]);
   auto bad = [](const char* what) { return Status::Error("corrupt_sketch", std::string("distinct sketch: ") + what); };
-  if (p < kMinPrecision || p > kMaxPrecision) return bad("bad precision");
+  auto mismatch = [&] {
+    return Status::Error("sketch_mismatch", "HyperLogLog precision " + std::to_string(p_) + " vs " + std::to_string(p));
+  };
   const size_t m = size_t{1} << p;
   std::string_view body = bytes.substr(3);
+  if (mode == kModeSparse) {
+    thread_local std::vector<uint32_t> entries;
+    rollup_codec::Reader r(body);
+    if (const char* err = DecodeSparse(r, p, &entries)) return bad(err);
+    if (!r.done()) return bad("trailing bytes");
+    if (p != p_) return mismatch();
+    has_last_ = false;
+    if (dense()) {
+      FoldSparse(entries, p_, &registers_);
+      return Status::Ok();
+    }
+    // As Merge: buffered, compacted once the buffer is as large as the list.
+    pending_.insert(pending_.end(), entries.begin(), entries.end());
+    if (pending_.size() >= std::max(kPendingMax, sparse_.size())) Compact();
+    return Status::Ok();
+  }
   const auto* in = reinterpret_cast<const uint8_t*>(body.data());
   // Everything is checked before anything changes.
   if (mode == kModeDense) {
@@ -262,9 +303,7 @@ Status DistinctSketch::MergeSerialized(std::string_view bytes) {
   } else if (const char* err = ReadPackedDense(body, p, [](size_t, uint8_t) {})) {
     return bad(err);
   }
-  if (p != p_) {
-    return Status::Error("sketch_mismatch", "HyperLogLog precision " + std::to_string(p_) + " vs " + std::to_string(p));
-  }
+  if (p != p_) return mismatch();
   has_last_ = false;
   if (!dense()) ToDense();
   if (mode == kModeDense) {
@@ -368,22 +407,7 @@ Result<DistinctSketch> DistinctSketch::Deserialize(std::string_view bytes) {
     ReadPackedDense(bytes.substr(3), p, [&](size_t idx, uint8_t v) { s.registers_[idx] = v; });
     return s;
   } else if (mode == kModeSparse) {
-    uint64_t n = 0;
-    if (!r.Varint(&n) || n > s.SparseLimit() || n > r.remaining()) return bad("bad sparse length");
-    s.sparse_.reserve(static_cast<size_t>(n));
-    uint64_t prev = 0;
-    for (uint64_t i = 0; i < n; ++i) {
-      uint64_t d = 0;
-      if (!r.Varint(&d)) return bad("truncated sparse list");
-      uint64_t e = prev + d;
-      if (e >= (uint64_t{1} << (kSp + 6))) return bad("sparse entry out of range");
-      uint32_t e32 = static_cast<uint32_t>(e);
-      uint8_t rank = SparseRank(e32);
-      if (rank < 1 || rank > 64 - kSp + 1) return bad("bad sparse rank");
-      if (i > 0 && SparseIdx(e32) <= SparseIdx(static_cast<uint32_t>(prev))) return bad("sparse list not increasing");
-      s.sparse_.push_back(e32);
-      prev = e;
-    }
+    if (const char* err = DecodeSparse(r, p, &s.sparse_)) return bad(err);
   } else {
     return bad("unknown mode");
   }
