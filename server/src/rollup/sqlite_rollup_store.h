@@ -1,7 +1,8 @@
 // SqliteRollupStore: the embedded RollupStore, one SQLite file (rollups.db in the data dir, WAL).
 // Tables rollup_minute, rollup_hour and rollup_day (UTC days): one row per project, interval start
-// minute and series (the eight dimension values, inline in the primary key): counts and the
-// sketches as BLOBs. Add() upserts the three levels in one transaction, merging sketches inside SQLite
+// minute and series (the eight dimension values inline in the key: the primary key of the
+// WITHOUT ROWID minute table, a unique index on the hour and day rowid tables): counts and the
+// sketches as BLOBs (docs/rollups.md, "Storage"). Add() upserts the three levels in one transaction, merging sketches inside SQLite
 // with the scalar functions vigil_merge_quantiles / vigil_merge_distinct. Writes and reads use
 // separate connections, each behind its own mutex, so a long query never blocks the writer.
 #pragma once
