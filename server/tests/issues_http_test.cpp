@@ -87,7 +87,14 @@ TEST_F(IssuesHttpTest, GroupsCountsAndLists) {
   // Events carry fingerprint and issue_id.
   int64_t issue_id = Field(body, 0, "id");
   std::string fp = StrField(body, 0, "fingerprint");
-  std::string events = Get("/events?type=error&limit=10");
+  // The issue counters are written before the cycle's events are (the event store has its own
+  // thread), so the events may follow the issue by a moment.
+  std::string events;
+  for (int i = 0; i < 100; ++i) {
+    events = Get("/events?type=error&limit=10");
+    if (events.find("\"issue_id\":" + std::to_string(issue_id)) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
   EXPECT_NE(events.find("\"issue_id\":" + std::to_string(issue_id)), std::string::npos) << events;
   EXPECT_NE(events.find("\"fingerprint\":\"" + fp + "\""), std::string::npos) << events;
   // Search and status filters.

@@ -14,25 +14,35 @@ Processor::Processor(Queue* queue, EventStore* events, std::vector<PipelineStep*
 Processor::~Processor() { Stop(std::chrono::milliseconds(0)); }
 
 void Processor::Start() {
-  thread_ = std::thread([this] {
+  step_thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "vigil-process");
     LowerThreadPriority();
-    Loop();
+    StepLoop();
+    std::lock_guard<std::mutex> lock(mu_);
+    steps_done_ = true;
+    cv_.notify_all();
+  });
+  store_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "vigil-store");
+    LowerThreadPriority();
+    StoreLoop();
   });
 }
 
 void Processor::Stop(std::chrono::milliseconds drain) {
-  if (!thread_.joinable()) return;
+  if (!step_thread_.joinable()) return;
   drain_deadline_ns_ = MonoNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(drain).count();
   stopping_ = true;
-  thread_.join();
+  cv_.notify_all();
+  step_thread_.join();
+  store_thread_.join();
 }
 
-bool Processor::ProcessRecords(const std::vector<QueueRecord>& records) {
-  std::vector<Event> all;
+bool Processor::PastDeadline() const { return stopping_.load() && MonoNs() > drain_deadline_ns_.load(); }
+
+void Processor::RunSteps(const std::vector<QueueRecord>& records, Cycle* cycle) {
   NormalizedBatch batch;
   std::string error;
-  int64_t newest_received = 0;
   for (const auto& r : records) {
     if (!DecodeBatch(r.payload, &batch, &error)) {
       LogError("undecodable queue record skipped", {{"offset", static_cast<int64_t>(r.offset)}, {"error", error}});
@@ -41,63 +51,99 @@ bool Processor::ProcessRecords(const std::vector<QueueRecord>& records) {
     }
     batch.offset = r.offset;
     for (PipelineStep* step : steps_) step->Process(&batch);
-    newest_received = std::max(newest_received, batch.received_at);
-    for (auto& e : batch.events) all.push_back(std::move(e));
+    cycle->newest_received = std::max(cycle->newest_received, batch.received_at);
+    for (auto& e : batch.events) cycle->events.push_back(std::move(e));
   }
   for (PipelineStep* step : steps_) step->FinishCycle();
-  auto stored = events_->Insert(all);
-  if (!stored.ok()) {
-    LogError("event store write failed; will retry", {{"error", stored.status().ToString()}});
-    return false;
-  }
-  if (metrics_.processed) metrics_.processed->Add(stored.value());
-  if (metrics_.lag_ms && newest_received) metrics_.lag_ms->Set(NowMs() - newest_received);
-  return true;
 }
 
-void Processor::CommitUpTo(uint64_t processed) {
+uint64_t Processor::CommitBound(uint64_t processed) const {
   uint64_t through = processed;
   for (PipelineStep* step : steps_) {
     uint64_t pending = step->PendingFrom();
     if (pending > 0) through = std::min(through, pending - 1);
   }
-  if (through <= committed_) return;
-  Status s = queue_->Commit(through);
-  if (!s.ok()) {
-    LogError("queue commit failed; the records will be replayed", {{"error", s.ToString()}});
-    return;
-  }
-  committed_ = through;
+  return through;
 }
 
-void Processor::Loop() {
+bool Processor::HandOff(Cycle cycle) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (handoff_) {
+    if (PastDeadline()) return false;
+    cv_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  handoff_ = std::move(cycle);
+  cv_.notify_all();
+  return true;
+}
+
+void Processor::StepLoop() {
   std::vector<QueueRecord> records;
-  uint64_t processed = 0;
+  uint64_t processed = 0, bound_sent = 0;
   int backoff_ms = 50;
   while (true) {
     bool stopping = stopping_.load();
-    if (stopping && MonoNs() > drain_deadline_ns_.load()) break;
+    if (PastDeadline()) break;
     Status s = queue_->Poll(256, std::chrono::milliseconds(stopping ? 0 : 200), &records);
     if (!s.ok()) {
       LogError("queue poll failed", {{"error", s.ToString()}});
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       continue;
     }
+    Cycle cycle;
     if (records.empty()) {
-      // Idle: let steps with timed work (rollups write every few seconds) do it now.
+      // Idle: let steps with timed work (rollups write every few seconds) do it now, and commit
+      // what that released, once the store thread has stored everything before it.
       for (PipelineStep* step : steps_) step->FinishCycle();
-      if (processed > 0) CommitUpTo(processed);
+      uint64_t bound = processed > 0 ? CommitBound(processed) : 0;
+      if (bound > bound_sent) {
+        cycle.commit_through = bound;
+        if (!HandOff(std::move(cycle))) break;
+        bound_sent = bound;
+      }
       if (stopping) break;
       continue;
     }
-    while (!ProcessRecords(records)) {
-      if (stopping_.load() && MonoNs() > drain_deadline_ns_.load()) return;  // records stay in the queue
+    RunSteps(records, &cycle);
+    processed = records.back().offset;
+    cycle.commit_through = CommitBound(processed);
+    bound_sent = std::max(bound_sent, cycle.commit_through);
+    if (!HandOff(std::move(cycle))) break;  // past the deadline: the records stay in the queue
+  }
+}
+
+void Processor::StoreLoop() {
+  while (true) {
+    Cycle cycle;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return handoff_.has_value() || steps_done_; });
+      if (!handoff_) return;  // the step thread exited and nothing is left
+      cycle = std::move(*handoff_);
+      handoff_.reset();
+      cv_.notify_all();
+    }
+    int backoff_ms = 50;
+    while (!cycle.events.empty()) {
+      auto stored = events_->Insert(cycle.events);
+      if (stored.ok()) {
+        if (metrics_.processed) metrics_.processed->Add(stored.value());
+        if (metrics_.lag_ms && cycle.newest_received) metrics_.lag_ms->Set(NowMs() - cycle.newest_received);
+        break;
+      }
+      LogError("event store write failed; will retry", {{"error", stored.status().ToString()}});
+      if (PastDeadline()) return;  // uncommitted: the records come again after a restart
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min(backoff_ms * 2, 5000);
     }
-    backoff_ms = 50;
-    processed = records.back().offset;
-    CommitUpTo(processed);
+    if (cycle.commit_through > committed_) {
+      Status s = queue_->Commit(cycle.commit_through);
+      if (!s.ok()) {
+        LogError("queue commit failed; the records will be replayed", {{"error", s.ToString()}});
+      } else {
+        committed_ = cycle.commit_through;
+      }
+    }
   }
 }
 

@@ -6,10 +6,19 @@
 // and the counting steps skip records they already recorded — each writes the offset it has
 // counted through in the same transaction as its counts (GroupingStep, RollupStep) — so issue
 // counters and rollups count every event exactly once too. Each batch carries its record's offset.
+//
+// Two threads, so the stage uses two cores when it can: "vigil-process" polls, decodes and runs
+// the steps on a cycle of records, then hands the cycle's events to "vigil-store", which inserts
+// them into the EventStore (about half of the stage's CPU) and then commits the queue, while the
+// first thread already works on the next cycle. At most one cycle waits between them, and queue
+// commits happen only on the store thread, in order, after the insert they cover.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -47,16 +56,28 @@ class Processor {
   ~Processor();
 
   void Start();
-  // Processes what is already durable (up to `drain`), then stops the thread.
+  // Processes what is already durable (up to `drain`), then stops both threads.
   void Stop(std::chrono::milliseconds drain);
 
  private:
-  void Loop();
-  // Returns false when the store failed (the records stay uncommitted and are retried).
-  bool ProcessRecords(const std::vector<QueueRecord>& records);
-  // Commits the queue through `processed` or, when a step still holds effects of earlier records in
-  // memory, just below the oldest of them.
-  void CommitUpTo(uint64_t processed);
+  // What the steps made of a cycle of records, for the store thread.
+  struct Cycle {
+    std::vector<Event> events;
+    int64_t newest_received = 0;
+    // The queue may be committed through this offset once `events` are stored (0: nothing new).
+    uint64_t commit_through = 0;
+  };
+
+  void StepLoop();
+  void StoreLoop();
+  // Runs the steps on `records` into `cycle`.
+  void RunSteps(const std::vector<QueueRecord>& records, Cycle* cycle);
+  // The offset the queue may be committed through after `processed`: below the oldest record whose
+  // effects a step still holds only in memory.
+  uint64_t CommitBound(uint64_t processed) const;
+  // Waits for the handoff slot and fills it; false when stopping past the drain deadline.
+  bool HandOff(Cycle cycle);
+  bool PastDeadline() const;
 
   Queue* queue_;
   EventStore* events_;
@@ -64,8 +85,13 @@ class Processor {
   ProcessorMetrics metrics_;
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> drain_deadline_ns_{0};
-  std::thread thread_;
-  uint64_t committed_ = 0;
+  std::thread step_thread_, store_thread_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<Cycle> handoff_;  // guarded by mu_
+  bool steps_done_ = false;       // guarded by mu_: the step thread has exited
+  uint64_t committed_ = 0;        // store thread only
 };
 
 }  // namespace vigil
