@@ -4,7 +4,8 @@
 // 30 d ranges.
 //
 //   dashboard_bench [--events 10000000] [--data DIR] [--runs 10]
-// A DIR that already holds the seeded events is reused (seeding 10 M takes minutes).
+// A DIR that already holds the seeded events is reused (seeding 10 M takes minutes). VIGIL_BIN
+// names the `vigil` binary to serve with (default: the one built beside this bench).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -142,11 +143,26 @@ int main(int argc, char** argv) {
   int64_t n = 10000000;
   int runs = 10;
   std::string dir = (std::filesystem::temp_directory_path() / "vigil-dashboard-bench").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
+    // Anything else (--help, a typo, a flag without its value) prints the usage instead of seeding
+    // 10 M events into the default directory.
+    if (i + 1 >= argc || (a != "--events" && a != "--data" && a != "--runs")) {
+      fprintf(stderr,
+              "usage: dashboard_bench [--events N (10000000)] [--data DIR (%s)] [--runs R (10)]\n"
+              "Seeds N events over the last 30 days into DIR (reused while its seed-version matches), serves it\n"
+              "with `vigil serve` (VIGIL_BIN, else the build's) and prints p50/p95 of every dashboard endpoint\n"
+              "over 24 h and 30 d, R requests each.\n",
+              dir.c_str());
+      return a == "--help" || a == "-h" ? 0 : 2;
+    }
     if (a == "--events") n = std::atoll(argv[i + 1]);
     else if (a == "--data") dir = argv[i + 1];
-    else if (a == "--runs") runs = std::atoi(argv[i + 1]);
+    else runs = std::atoi(argv[i + 1]);
+  }
+  if (n <= 0 || runs <= 0) {
+    fprintf(stderr, "--events and --runs must be positive\n");
+    return 2;
   }
   std::filesystem::create_directories(dir);
   int64_t now = NowMs();
