@@ -3,6 +3,9 @@
 #include "common/clock.h"
 #include "common/log.h"
 
+#include <chrono>
+#include <thread>
+
 namespace vigil {
 
 ProjectCache::ProjectCache(MetaStore* meta, int64_t check_interval_ms)
@@ -11,8 +14,13 @@ ProjectCache::ProjectCache(MetaStore* meta, int64_t check_interval_ms)
 }
 
 void ProjectCache::Reload() {
-  auto projects = meta_->ListProjects();
+  // The counter before the list: a change committed in between makes the next check reload again.
   auto counter = meta_->ChangeCounter();
+  for (int i = 0; i < 1000 && !counter.ok() && counter.status().code() == "busy"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    counter = meta_->ChangeCounter();
+  }
+  auto projects = meta_->ListProjects();
   if (!projects.ok()) {
     LogWarn("project cache reload failed", {{"error", projects.status().ToString()}});
     return;
@@ -40,9 +48,14 @@ void ProjectCache::MaybeRefresh() {
   if (now < next_check_ms_.load(std::memory_order_relaxed)) return;
   std::unique_lock<std::mutex> lock(refresh_mu_, std::try_to_lock);
   if (!lock.owns_lock()) return;
-  next_check_ms_ = now + check_interval_ms_;
   auto counter = meta_->ChangeCounter();
-  if (counter.ok() && counter.value() != last_counter_) Reload();
+  if (!counter.ok()) {
+    // Busy (a write in progress): look again on a lookup a few milliseconds from now.
+    next_check_ms_ = now + 5;
+    return;
+  }
+  next_check_ms_ = now + check_interval_ms_;
+  if (counter.value() != last_counter_) Reload();
 }
 
 void ProjectCache::Invalidate() {

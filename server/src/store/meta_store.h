@@ -174,7 +174,8 @@ class MetaStore {
   virtual Status SetSetting(const std::string& key, const std::string& value) = 0;
 
   // A number that changes whenever any process commits a change to the store; lets caches
-  // notice edits made by the CLI or another node.
+  // notice edits made by the CLI or another node. Does not wait: may fail with code "busy" while
+  // the store is writing, and the caller asks again later.
   virtual Result<int64_t> ChangeCounter() = 0;
 };
 

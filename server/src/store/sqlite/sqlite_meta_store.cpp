@@ -963,7 +963,10 @@ Status SqliteMetaStore::SetSetting(const std::string& key, const std::string& va
 }
 
 Result<int64_t> SqliteMetaStore::ChangeCounter() {
-  std::lock_guard<std::mutex> lock(mu_);
+  // Never wait here: ingest asks from its I/O threads, and the process stage may be in the middle
+  // of a long transaction (a cycle's issue counters) on this connection.
+  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+  if (!lock.owns_lock()) return Status::Error("busy", "the meta store is writing; ask again shortly");
   auto st = db_.Prepare("PRAGMA data_version");
   if (!st.ok()) return st.status();
   auto row = st->Step();
