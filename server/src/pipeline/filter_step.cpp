@@ -109,14 +109,17 @@ std::string_view FilterStep::Reason(const Event& e, const NormalizedBatch& b, co
   if (f.bots && b.is_bot) return "bot";
   if (f.legacy_browsers && b.is_legacy_browser) return "legacy_browser";
   if (e.type == EventType::kError) {
-    if (f.browser_extensions || f.known_noise) {
-      StackFacts st = InspectFrames(e.data);
-      if (f.browser_extensions && st.extension_on_top) return "browser_extension";
-      if (f.known_noise) {
-        std::string_view m = e.message;
-        if ((m == "Script error." || m == "Script error") && !st.has_frames) return "known_noise";
-        if (m.find("ResizeObserver loop") != std::string_view::npos) return "known_noise";
-      }
+    // The frames are parsed only when they can matter: every extension scheme contains
+    // "extension://" (data is our own minified JSON, so it is not written "extension:\/\/"), and
+    // "Script error." is noise only without frames.
+    if (f.browser_extensions && e.data.find("extension://") != std::string::npos &&
+        InspectFrames(e.data).extension_on_top) {
+      return "browser_extension";
+    }
+    if (f.known_noise) {
+      std::string_view m = e.message;
+      if ((m == "Script error." || m == "Script error") && !InspectFrames(e.data).has_frames) return "known_noise";
+      if (m.find("ResizeObserver loop") != std::string_view::npos) return "known_noise";
     }
     if (!f.deny_messages.empty() && AnyGlob(f.deny_messages, e.message)) return "message_denied";
   }
@@ -129,15 +132,20 @@ void FilterStep::Process(NormalizedBatch* batch) {
   auto settings = projects_->SettingsFor(batch->project_id);
   auto project = projects_->ById(batch->project_id);
   std::map<std::string_view, int64_t> counts;
-  std::vector<Event> kept;
-  kept.reserve(batch->events.size());
-  for (Event& e : batch->events) {
+  // Compacts in place: events before the first filtered one are not moved at all.
+  std::vector<Event>& events = batch->events;
+  size_t kept = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
     std::string_view reason = project && !project->enabled ? std::string_view("project_disabled")
-                                                           : Reason(e, *batch, *settings);
-    if (reason.empty()) kept.push_back(std::move(e));
-    else counts[reason]++;
+                                                           : Reason(events[i], *batch, *settings);
+    if (!reason.empty()) {
+      counts[reason]++;
+      continue;
+    }
+    if (kept != i) events[kept] = std::move(events[i]);
+    ++kept;
   }
-  batch->events.swap(kept);
+  events.resize(kept);
   if (counts.empty()) return;
   auto& slot = pending_[{batch->project_id, batch->received_at / 86400000}];
   for (const auto& [reason, n] : counts) {
