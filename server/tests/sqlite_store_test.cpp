@@ -144,6 +144,23 @@ TEST(SqliteQueueTest, BackgroundCheckpointsBoundTheWal) {
   std::filesystem::remove_all(dir);
 }
 
+// The checkpoint threshold is a WAL size, whatever the page size: with pages counted directly, a
+// 4 KiB-page queue checkpointed every 1 MiB and inline past 16 MiB (a commit-latency regression).
+TEST(SqliteCheckpointerTest, ThresholdIsBytesInTheDatabasesPages) {
+  std::string dir = test::MakeTempDir("vigil-ck");
+  for (int page_size : {4096, 16384}) {
+    SqliteDb db;
+    std::string path = dir + "/db" + std::to_string(page_size);
+    ASSERT_TRUE(db.Open(path, "NORMAL", page_size).ok());
+    ASSERT_TRUE(db.Exec("CREATE TABLE t(x)").ok());
+    SqliteCheckpointer ck;
+    ASSERT_TRUE(ck.Start(&db, path, "NORMAL", 4 << 20, "vigil-test-ck").ok());
+    EXPECT_EQ(ck.threshold_pages(), (4 << 20) / page_size) << page_size;
+    ck.Stop();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // Queues created by earlier versions (16 KiB pages) keep their page size and their records.
 TEST(SqliteQueueTest, OpensAQueueWithOlderPageSize) {
   std::string dir = test::MakeTempDir("vigil-queue-pages");

@@ -144,8 +144,16 @@ Status SqliteDb::Migrate(const std::vector<std::string>& migrations, const std::
 SqliteCheckpointer::~SqliteCheckpointer() { Stop(); }
 
 Status SqliteCheckpointer::Start(SqliteDb* writer, const std::string& path, const std::string& synchronous,
-                                 int threshold_pages, const char* thread_name) {
-  threshold_pages_ = std::max(1, threshold_pages);
+                                 int64_t threshold_bytes, const char* thread_name) {
+  int64_t page_size = 4096;
+  {
+    auto ps = writer->Prepare("PRAGMA page_size");
+    if (!ps.ok()) return ps.status();
+    auto row = ps->Step();
+    if (!row.ok()) return row.status();
+    if (row.value() && ps->Int(0) > 0) page_size = ps->Int(0);
+  }
+  threshold_pages_ = static_cast<int>(std::max<int64_t>(1, threshold_bytes / page_size));
   Status s = writer->Exec("PRAGMA wal_autocheckpoint=0");
   if (!s.ok()) return s;
   s = db_.Open(path, synchronous);

@@ -93,8 +93,10 @@ class SqliteCheckpointer {
   SqliteCheckpointer(const SqliteCheckpointer&) = delete;
   SqliteCheckpointer& operator=(const SqliteCheckpointer&) = delete;
 
-  // `writer` must stay open until Stop() (or destruction); `thread_name` is at most 15 bytes.
-  Status Start(SqliteDb* writer, const std::string& path, const std::string& synchronous, int threshold_pages,
+  // `writer` must stay open until Stop() (or destruction); `thread_name` is at most 15 bytes. A pass
+  // starts when the WAL holds `threshold_bytes` (counted in the database's own pages, whatever
+  // their size).
+  Status Start(SqliteDb* writer, const std::string& path, const std::string& synchronous, int64_t threshold_bytes,
                const char* thread_name);
   void Stop();
 
@@ -102,6 +104,7 @@ class SqliteCheckpointer {
   bool PassFinished();
   void Complete(SqliteDb* writer);
   int64_t passes();  // background passes so far
+  int threshold_pages() const { return threshold_pages_; }
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* name, int wal_pages);

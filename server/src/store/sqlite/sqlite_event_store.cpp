@@ -72,7 +72,7 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const std::stri
   // A larger page cache keeps the hot index pages in memory while inserting (32 MiB).
   st = s->write_db_.Exec("PRAGMA cache_size=-32768");
   if (!st.ok()) return st;
-  st = s->checkpointer_.Start(&s->write_db_, path, "NORMAL", 4096, "vigil-events-ck");
+  st = s->checkpointer_.Start(&s->write_db_, path, "NORMAL", int64_t{16} << 20, "vigil-events-ck");
   if (!st.ok()) return st;
   st = s->write_db_.Exec("PRAGMA journal_size_limit=" + std::to_string(64 << 20));
   if (!st.ok()) return st;

@@ -2,8 +2,6 @@
 
 #include <pthread.h>
 
-#include <algorithm>
-
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -44,15 +42,8 @@ Result<std::unique_ptr<SqliteQueue>> SqliteQueue::Open(const SqliteQueueOptions&
   q->depth_ = st->Int(0);
   q->durable_offset_ = static_cast<uint64_t>(st->Int(1));
 
-  // Checkpoint every 4 MiB of WAL (in pages of this database's size), mostly off the writer thread;
-  // the writer checkpoints inline only past 16 times that (SqliteCheckpointer).
-  int page_size = 4096;
-  {
-    auto ps = q->write_db_.Prepare("PRAGMA page_size");
-    if (ps.ok() && ps->Step().ok()) page_size = static_cast<int>(ps->Int(0));
-  }
-  s = q->checkpointer_.Start(&q->write_db_, options.path, options.synchronous, (4 << 20) / std::max(page_size, 512),
-                             "vigil-queue-ck");
+  // Checkpoint every 4 MiB of WAL, mostly off the writer thread (SqliteCheckpointer).
+  s = q->checkpointer_.Start(&q->write_db_, options.path, options.synchronous, 4 << 20, "vigil-queue-ck");
   if (!s.ok()) return s;
   s = q->write_db_.Exec("PRAGMA journal_size_limit=" + std::to_string(8 << 20));
   if (!s.ok()) return s;
