@@ -13,6 +13,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,11 +30,34 @@ int64_t NowMs() {
 // Placeholder for the per-request unique part of event ids (12 characters).
 constexpr const char* kIdMark = "IDMARK000000";
 
-// Overwrites every id placeholder in `body` with a unique 12-character stamp.
-void Stamp(std::string* body, const std::vector<size_t>& offsets, uint64_t unique) {
-  char stamp[13];
+// Where a pre-built body is rewritten before each send: the id placeholders and the 13 digits of
+// each event's "ts" (in event order).
+struct StampOffsets {
+  std::vector<size_t> ids, ts;
+};
+
+StampOffsets FindStampOffsets(const std::string& body) {
+  StampOffsets out;
+  for (size_t p = body.find(kIdMark); p != std::string::npos; p = body.find(kIdMark, p + 1)) out.ids.push_back(p);
+  constexpr std::string_view kTs = "\"ts\":";
+  for (size_t p = body.find(kTs); p != std::string::npos; p = body.find(kTs, p + 1)) out.ts.push_back(p + kTs.size());
+  return out;
+}
+
+// Overwrites every id placeholder in `body` with a unique 12-character stamp, and the events'
+// timestamps with the send time (event i of n at now - (n - i) * 37 ms, as MakeBatch spaced them):
+// a browser sends events of the last moments, so the store sees timestamps close to now, not the
+// same few thousand values again and again (which would make every index insert a random one).
+void Stamp(std::string* body, const StampOffsets& offsets, uint64_t unique) {
+  char stamp[24];
   snprintf(stamp, sizeof stamp, "%012llx", static_cast<unsigned long long>(unique));
-  for (size_t off : offsets) memcpy(body->data() + off, stamp, 12);
+  for (size_t off : offsets.ids) memcpy(body->data() + off, stamp, 12);
+  const int64_t now = NowMs();
+  const int64_t n = static_cast<int64_t>(offsets.ts.size());
+  for (int64_t i = 0; i < n; ++i) {
+    snprintf(stamp, sizeof stamp, "%013lld", static_cast<long long>(now - (n - i) * 37));
+    memcpy(body->data() + offsets.ts[static_cast<size_t>(i)], stamp, 13);
+  }
 }
 
 // A batch of 20 events shaped like what @vigil/browser sends: page views, vitals, HTTP timings,
@@ -143,12 +167,10 @@ PhaseResult RunPhase(int port, const std::string& target, int conns, double seco
       PhaseResult& r = per[c];
       // Pre-build a pool of bodies so the generator spends its time on I/O, not formatting.
       std::vector<std::string> bodies;
-      std::vector<std::vector<size_t>> marks;
+      std::vector<StampOffsets> marks;
       for (int i = 0; i < 64; ++i) {
         bodies.push_back(MakeBatch(rng, c * 100000 + i));
-        std::vector<size_t> offs;
-        for (size_t p = bodies.back().find(kIdMark); p != std::string::npos; p = bodies.back().find(kIdMark, p + 1)) offs.push_back(p);
-        marks.push_back(std::move(offs));
+        marks.push_back(FindStampOffsets(bodies.back()));
       }
       auto next = start + std::chrono::microseconds(static_cast<int64_t>(c * 1000));
       int64_t n = 0;
