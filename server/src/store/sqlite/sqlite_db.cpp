@@ -154,6 +154,7 @@ Status SqliteCheckpointer::Start(SqliteDb* writer, const std::string& path, cons
     if (row.value() && ps->Int(0) > 0) page_size = ps->Int(0);
   }
   threshold_pages_ = static_cast<int>(std::max<int64_t>(1, threshold_bytes / page_size));
+  handover_pages_ = static_cast<int>(std::max<int64_t>(1, kHandoverBytes / page_size));
   Status s = writer->Exec("PRAGMA wal_autocheckpoint=0");
   if (!s.ok()) return s;
   s = db_.Open(path, synchronous);
@@ -220,14 +221,22 @@ void SqliteCheckpointer::Loop() {
       wanted_ = false;
       running_ = true;
     }
-    int rc = sqlite3_wal_checkpoint_v2(db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      LogWarn("checkpoint failed", {{"error", std::string(sqlite3_errmsg(db_.raw()))}});
+    // Frames committed while a pass copies are left for the next one; passes repeat (each
+    // shorter than the last while copying outruns the writer) until few are left, so that
+    // Complete(), which the writer runs while acknowledgements wait, copies and syncs little.
+    for (int pass = 0; pass < kMaxPassesPerRound; ++pass) {
+      int wal_frames = 0, copied_frames = 0;
+      int rc = sqlite3_wal_checkpoint_v2(db_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_frames, &copied_frames);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+        LogWarn("checkpoint failed", {{"error", std::string(sqlite3_errmsg(db_.raw()))}});
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      ++passes_;
+      if (rc != SQLITE_OK || stopping_ || wal_frames - copied_frames <= handover_pages_) break;
     }
     std::lock_guard<std::mutex> lock(mu_);
     running_ = false;
     copied_ = true;
-    ++passes_;
   }
 }
 

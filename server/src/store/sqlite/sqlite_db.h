@@ -81,11 +81,13 @@ class SqliteDb {
 // Moves the bulk of WAL checkpointing off a database's write connection. The writer's automatic
 // checkpoint is turned off; after a commit that leaves at least `threshold_pages` in the WAL, a
 // thread with its own connection copies the WAL into the database (PASSIVE: it never blocks the
-// writer or readers). A checkpoint on another connection alone can chase a busy writer forever
-// (the WAL only starts over when it is completely copied as a write transaction begins), so when
-// PassFinished(), the writer calls Complete() before its next transaction: it copies the few
-// frames added meanwhile, and the WAL restarts from its beginning. If the thread falls far behind
-// (16 times the threshold), the writer checkpoints after its commit.
+// writer or readers), in passes repeated until at most kHandoverBytes of frames committed meanwhile
+// are left. A checkpoint on another connection alone can chase a busy writer forever (the WAL only
+// starts over when it is completely copied as a write transaction begins), so when PassFinished(),
+// the writer calls Complete() before its next transaction: it copies those few frames, syncs, and
+// the WAL restarts from its beginning. That sync is the one pause a busy writer sees (10-25 ms on
+// a virtual disk), hence large thresholds where the writer's latency matters (the queue). If the
+// thread falls far behind (16 times the threshold), the writer checkpoints after its commit.
 class SqliteCheckpointer {
  public:
   SqliteCheckpointer() = default;
@@ -106,12 +108,16 @@ class SqliteCheckpointer {
   int64_t passes();  // background passes so far
   int threshold_pages() const { return threshold_pages_; }
 
+  static constexpr int64_t kHandoverBytes = 512 << 10;
+  static constexpr int kMaxPassesPerRound = 8;
+
  private:
   static int OnCommit(void* self, sqlite3* db, const char* name, int wal_pages);
   void Loop();
 
   SqliteDb db_;
   int threshold_pages_ = 1000;
+  int handover_pages_ = 128;
   std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;   // the writer asked for a pass

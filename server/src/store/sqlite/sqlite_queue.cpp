@@ -1,6 +1,13 @@
 #include "store/sqlite/sqlite_queue.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -8,52 +15,82 @@
 namespace vigil {
 
 namespace {
-const std::vector<std::string>& QueueMigrations() {
-  static const std::vector<std::string> kMigrations = {
-      // 1: AUTOINCREMENT so offsets never repeat, even after the table empties.
-      "CREATE TABLE queue(offset INTEGER PRIMARY KEY AUTOINCREMENT, payload BLOB NOT NULL, "
-      "enqueued_at INTEGER NOT NULL);",
-  };
-  return kMigrations;
+
+// A segment: its records, and (in segments this version writes) the consumer's commit offset as it
+// was when the segment was last written. Offsets are given by the writer (no AUTOINCREMENT).
+constexpr const char* kSegmentSchema =
+    "CREATE TABLE IF NOT EXISTS queue(offset INTEGER PRIMARY KEY, payload BLOB NOT NULL, "
+    "enqueued_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS queue_meta(id INTEGER PRIMARY KEY CHECK(id = 1), committed INTEGER NOT NULL);";
+
+std::string SegmentName(uint64_t first) {
+  char name[32];
+  snprintf(name, sizeof name, "%020llu.db", static_cast<unsigned long long>(first));
+  return name;
 }
+
+// The first offset of a segment file named by SegmentName; 0 for any other name.
+uint64_t SegmentFirst(const std::string& name) {
+  if (name.size() != 23 || name.compare(20, 3, ".db") != 0) return 0;
+  uint64_t first = 0;
+  for (int i = 0; i < 20; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    first = first * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  return first;
+}
+
+void RemoveDbFiles(const std::string& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + suffix, ec);
+}
+
+// Makes a new file's directory entry durable (synchronous=FULL promises power-loss safety).
+void SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// A connection to a segment. A segment's WAL is its data: never checkpointed, also not when the
+// last connection closes.
+Result<std::unique_ptr<SqliteDb>> OpenSegmentDb(const std::string& path, const std::string& synchronous) {
+  auto db = std::make_unique<SqliteDb>();
+  Status s = db->Open(path, synchronous, 4096);
+  if (!s.ok()) return s;
+  sqlite3_db_config(db->raw(), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  s = db->Exec("PRAGMA wal_autocheckpoint=0");
+  if (!s.ok()) return s;
+  return db;
+}
+
+Result<int64_t> QueryInt(SqliteDb& db, std::string_view sql) {
+  auto st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return row.value() ? st->Int(0) : 0;
+}
+
+bool HasTable(SqliteDb& db, const char* table) {
+  auto st = db.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?");
+  if (!st.ok()) return false;
+  st->Bind(1, std::string_view(table));
+  auto row = st->Step();
+  return row.ok() && row.value() && st->Int(0) > 0;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SqliteQueue>> SqliteQueue::Open(const SqliteQueueOptions& options) {
   std::unique_ptr<SqliteQueue> q(new SqliteQueue(options));
-  // 4 KiB pages (SQLite's default): records are zstd-compressed (EncodeBatch; ~2 KiB for a batch of
-  // 20 events), and every commit rewrites the last leaf, its parent and the sqlite_sequence page
-  // whole, so larger pages only add bytes to copy: per event written 0.67 KiB with 4 KiB pages,
-  // 0.95 with 8, 1.5 with 16 (docs/performance.md). The page size of an existing queue.db stays.
-  Status s = q->write_db_.Open(options.path, options.synchronous, 4096);
+  const std::string& path = options.path;
+  q->segment_dir_ = path.size() > 3 && path.compare(path.size() - 3, 3, ".db") == 0
+                        ? path.substr(0, path.size() - 3)
+                        : path + ".segments";
+  Status s = q->Recover();
   if (!s.ok()) return s;
-  s = q->write_db_.Migrate(QueueMigrations(), "queue");
-  if (!s.ok()) return s;
-  auto ins = q->write_db_.Prepare("INSERT INTO queue(payload, enqueued_at) VALUES(?, ?)");
-  if (!ins.ok()) return ins.status();
-  q->insert_ = std::move(ins.value());
-  auto del = q->write_db_.Prepare("DELETE FROM queue WHERE offset <= ?");
-  if (!del.ok()) return del.status();
-  q->delete_upto_ = std::move(del.value());
-
-  auto st = q->write_db_.Prepare("SELECT COUNT(*), COALESCE(MAX(offset), 0) FROM queue");
-  if (!st.ok()) return st.status();
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  q->depth_ = st->Int(0);
-  q->durable_offset_ = static_cast<uint64_t>(st->Int(1));
-
-  // Checkpoint every 4 MiB of WAL, mostly off the writer thread (SqliteCheckpointer).
-  s = q->checkpointer_.Start(&q->write_db_, options.path, options.synchronous, 4 << 20, "vigil-queue-ck");
-  if (!s.ok()) return s;
-  s = q->write_db_.Exec("PRAGMA journal_size_limit=" + std::to_string(8 << 20));
-  if (!s.ok()) return s;
-
-  s = q->read_db_.Open(options.path, options.synchronous);
-  if (!s.ok()) return s;
-  auto sel = q->read_db_.Prepare("SELECT offset, payload FROM queue WHERE offset > ? ORDER BY offset LIMIT ?");
-  if (!sel.ok()) return sel.status();
-  q->select_ = std::move(sel.value());
-  if (q->depth_ > 0) LogInfo("queue has records to replay", {{"records", q->depth_}});
   q->writer_ = std::thread([p = q.get()] {
     pthread_setname_np(pthread_self(), "vigil-queue");
     p->WriterLoop();
@@ -61,12 +98,156 @@ Result<std::unique_ptr<SqliteQueue>> SqliteQueue::Open(const SqliteQueueOptions&
   return q;
 }
 
+Status SqliteQueue::Recover() {
+  std::error_code ec;
+  std::filesystem::create_directories(segment_dir_, ec);
+  if (ec) return Status::Error("queue_open", segment_dir_ + ": " + ec.message());
+
+  std::vector<Segment> found;
+  uint64_t committed = 0, highest = 0;
+  bool have_meta = false;
+  // A queue of an earlier version: rows are the records not yet processed.
+  std::optional<uint64_t> legacy_committed;
+  if (std::filesystem::exists(opt_.path)) {
+    auto db = OpenSegmentDb(opt_.path, opt_.synchronous);
+    if (!db.ok()) return db.status();
+    if (HasTable(**db, "queue")) {
+      auto min = QueryInt(**db, "SELECT COALESCE(MIN(offset), 0) FROM queue");
+      auto max = QueryInt(**db, "SELECT COALESCE(MAX(offset), 0) FROM queue");
+      if (!min.ok()) return min.status();
+      if (!max.ok()) return max.status();
+      uint64_t seq = 0;
+      if (HasTable(**db, "sqlite_sequence")) {
+        auto v = QueryInt(**db, "SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'queue'");
+        if (!v.ok()) return v.status();
+        seq = static_cast<uint64_t>(v.value());
+      }
+      // Offsets went up to `seq` even when every record was processed (AUTOINCREMENT).
+      Segment legacy;
+      legacy.path = opt_.path;
+      legacy.legacy = true;
+      const bool empty = min.value() <= 0;
+      legacy.first = empty ? seq + 1 : static_cast<uint64_t>(min.value());
+      legacy.last = empty ? seq : static_cast<uint64_t>(max.value());
+      legacy_committed = legacy.first - 1;
+      highest = std::max(seq, legacy.last);
+      found.push_back(legacy);
+    } else {
+      db.value().reset();
+      RemoveDbFiles(opt_.path);  // no queue in it: nothing to keep
+    }
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(segment_dir_, ec)) {
+    const uint64_t first = SegmentFirst(entry.path().filename().string());
+    if (first == 0) continue;
+    auto db = OpenSegmentDb(entry.path().string(), opt_.synchronous);
+    if (!db.ok()) return db.status();
+    Status st = (*db)->Exec(kSegmentSchema);  // a segment created just before a crash may lack it
+    if (!st.ok()) return st;
+    auto max = QueryInt(**db, "SELECT COALESCE(MAX(offset), 0) FROM queue");
+    if (!max.ok()) return max.status();
+    auto meta = QueryInt(**db, "SELECT COALESCE(MAX(committed), -1) FROM queue_meta");
+    if (!meta.ok()) return meta.status();
+    if (meta.value() >= 0) {
+      committed = std::max(committed, static_cast<uint64_t>(meta.value()));
+      have_meta = true;
+    }
+    Segment seg;
+    seg.path = entry.path().string();
+    seg.first = first;
+    seg.last = max.value() > 0 ? static_cast<uint64_t>(max.value()) : first - 1;
+    highest = std::max(highest, seg.last);
+    highest = std::max(highest, first - 1);  // an empty newest segment still says where offsets are
+    found.push_back(seg);
+  }
+  if (ec) return Status::Error("queue_open", segment_dir_ + ": " + ec.message());
+  std::sort(found.begin(), found.end(), [](const Segment& a, const Segment& b) {
+    return a.legacy != b.legacy ? a.legacy : a.first < b.first;
+  });
+  if (!have_meta && legacy_committed) committed = *legacy_committed;
+
+  next_offset_ = highest + 1;
+  committed_stored_ = committed;
+  commit_request_ = committed;
+  read_cursor_ = committed;
+  durable_offset_ = highest;
+  for (Segment& seg : found) {
+    if (!seg.legacy && seg.first == next_offset_) {
+      RemoveDbFiles(seg.path);  // an empty newest segment: started again below
+      continue;
+    }
+    segments_.push_back(seg);
+  }
+  Status st = StartSegment(next_offset_, committed);
+  if (!st.ok()) return st;
+  DeleteConsumedSegments();
+  const int64_t depth = static_cast<int64_t>(durable_offset_ - committed);
+  if (depth > 0) LogInfo("queue has records to replay", {{"records", depth}, {"segments", static_cast<int64_t>(segments_.size())}});
+  return Status::Ok();
+}
+
+int SqliteQueue::OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
+  static_cast<SqliteQueue*>(self)->wal_pages_ = wal_pages;
+  return SQLITE_OK;
+}
+
+Status SqliteQueue::StartSegment(uint64_t first, uint64_t committed) {
+  const std::string path = segment_dir_ + "/" + SegmentName(first);
+  auto db = OpenSegmentDb(path, opt_.synchronous);
+  if (!db.ok()) return db.status();
+  Status s = (*db)->Exec(std::string("BEGIN;") + kSegmentSchema +
+                         "INSERT OR REPLACE INTO queue_meta(id, committed) VALUES(1, " + std::to_string(committed) +
+                         ");COMMIT;");
+  if (!s.ok()) {
+    (*db)->Exec("ROLLBACK");
+    return s;
+  }
+  if (opt_.synchronous == "FULL") SyncDirectory(segment_dir_);
+  auto ins = (*db)->Prepare("INSERT INTO queue(offset, payload, enqueued_at) VALUES(?, ?, ?)");
+  if (!ins.ok()) return ins.status();
+  auto set = (*db)->Prepare("UPDATE queue_meta SET committed = ? WHERE id = 1");
+  if (!set.ok()) return set.status();
+  auto ps = (*db)->Prepare("PRAGMA page_size");
+  if (!ps.ok()) return ps.status();
+  auto row = ps->Step();
+  if (row.ok() && row.value() && ps->Int(0) > 0) page_size_ = static_cast<int>(ps->Int(0));
+  sqlite3_wal_hook((*db)->raw(), &SqliteQueue::OnWalCommit, this);
+  // The previous segment's statements go before its connection.
+  insert_ = std::move(ins.value());
+  set_committed_ = std::move(set.value());
+  write_db_ = std::move(db.value());
+  wal_pages_ = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  Segment seg;
+  seg.path = path;
+  seg.first = first;
+  seg.last = first - 1;
+  segments_.push_back(seg);
+  return Status::Ok();
+}
+
+void SqliteQueue::DeleteConsumedSegments() {
+  while (true) {
+    Segment oldest;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (segments_.size() < 2) return;  // the newest one is written
+      oldest = segments_.front();
+      // All its records are committed, and that is stored in the newest segment; the consumer
+      // does not have it open.
+      if (oldest.last > committed_stored_ || reader_segment_ == oldest.path) return;
+      segments_.pop_front();
+    }
+    RemoveDbFiles(oldest.path);
+  }
+}
 
 SqliteQueue::~SqliteQueue() { Close(); }
 
 bool SqliteQueue::Enqueue(std::string payload, Done done) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (closing_ || depth_ + static_cast<int64_t>(pending_.size()) >= opt_.max_depth ||
+  const int64_t depth = static_cast<int64_t>(durable_offset_ - commit_request_) + static_cast<int64_t>(pending_.size());
+  if (closing_ || depth >= opt_.max_depth ||
       pending_bytes_ + static_cast<int64_t>(payload.size()) > opt_.max_pending_bytes) {
     return false;
   }
@@ -79,55 +260,73 @@ bool SqliteQueue::Enqueue(std::string payload, Done done) {
 void SqliteQueue::WriterLoop() {
   std::vector<Pending> batch;
   while (true) {
-    uint64_t delete_upto = 0;
+    uint64_t commit_to = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      writer_cv_.wait(lock, [&] { return !pending_.empty() || commit_request_ > deleted_upto_ || closing_; });
-      if (pending_.empty() && commit_request_ <= deleted_upto_ && closing_) break;
+      writer_cv_.wait(lock, [&] { return !pending_.empty() || commit_request_ > committed_stored_ || closing_; });
+      if (pending_.empty() && commit_request_ <= committed_stored_ && closing_) break;
       batch.swap(pending_);
       pending_bytes_ = 0;
-      if (commit_request_ > deleted_upto_) delete_upto = commit_request_;
+      if (commit_request_ > committed_stored_) commit_to = commit_request_;
     }
     int64_t t0 = MonoNs();
-    if (checkpointer_.PassFinished()) {
-      // Keep the consumer's reads out while the last frames are copied: a read of an older
-      // snapshot would stop the copy short and the WAL could not start over.
-      std::lock_guard<std::mutex> sql_lock(sql_read_mu_);
-      checkpointer_.Complete(&write_db_);
-    }
-    Status s = write_db_.Exec("BEGIN");
-    uint64_t last = 0;
+    Status s = write_db_->Exec("BEGIN");
+    const int64_t now = NowMs();
     for (size_t i = 0; s.ok() && i < batch.size(); ++i) {
-      insert_.BindBlob(1, batch[i].payload).Bind(2, NowMs());
+      insert_.Bind(1, static_cast<int64_t>(next_offset_ + i)).BindBlob(2, batch[i].payload).Bind(3, now);
       s = insert_.Run();
-      if (s.ok()) last = static_cast<uint64_t>(write_db_.LastInsertId());
     }
-    int64_t deleted = 0;
-    if (s.ok() && delete_upto) {
-      delete_upto_.Bind(1, static_cast<int64_t>(delete_upto));
-      s = delete_upto_.Run();
-      deleted = write_db_.Changes();
+    if (s.ok() && commit_to) {
+      set_committed_.Bind(1, static_cast<int64_t>(commit_to));
+      s = set_committed_.Run();
     }
-    if (s.ok()) s = write_db_.Exec("COMMIT");
+    if (s.ok()) s = write_db_->Exec("COMMIT");
     if (!s.ok()) {
-      write_db_.Exec("ROLLBACK");
+      write_db_->Exec("ROLLBACK");
       LogError("queue commit failed", {{"error", s.ToString()}, {"records", static_cast<int64_t>(batch.size())}});
-      deleted = 0;
-      last = 0;
+    } else {
+      next_offset_ += batch.size();
+      if (commit_to) committed_stored_ = commit_to;
     }
     if (opt_.commit_seconds && !batch.empty()) opt_.commit_seconds->Observe((MonoNs() - t0) / 1e9);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (s.ok()) {
-        depth_ += static_cast<int64_t>(batch.size()) - deleted;
-        if (last) durable_offset_ = last;
-        if (delete_upto) deleted_upto_ = delete_upto;
+    if (s.ok() && !batch.empty()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        durable_offset_ = next_offset_ - 1;
+        segments_.back().last = durable_offset_;
       }
+      consumer_cv_.notify_all();
     }
-    if (s.ok() && !batch.empty()) consumer_cv_.notify_all();
     for (auto& p : batch) p.done(s);
     batch.clear();
+    if (s.ok() && static_cast<int64_t>(wal_pages_) * page_size_ >= opt_.segment_bytes) {
+      Status st = StartSegment(next_offset_, committed_stored_);
+      if (!st.ok()) LogError("queue: cannot start a new segment", {{"error", st.ToString()}});
+    }
+    if (s.ok() && commit_to) DeleteConsumedSegments();
   }
+}
+
+void SqliteQueue::CloseReader() {
+  select_ = SqliteStmt();
+  read_db_.reset();
+  reader_path_.clear();
+  std::lock_guard<std::mutex> lock(mu_);
+  reader_segment_.clear();
+}
+
+Status SqliteQueue::OpenReader(const Segment& segment) {
+  CloseReader();
+  auto db = OpenSegmentDb(segment.path, opt_.synchronous);
+  if (!db.ok()) return db.status();
+  auto sel = (*db)->Prepare("SELECT offset, payload FROM queue WHERE offset > ? ORDER BY offset LIMIT ?");
+  if (!sel.ok()) return sel.status();
+  select_ = std::move(sel.value());
+  read_db_ = std::move(db.value());
+  std::lock_guard<std::mutex> lock(mu_);
+  reader_segment_ = segment.path;
+  reader_path_ = segment.path;
+  return Status::Ok();
 }
 
 Status SqliteQueue::Poll(size_t max_records, std::chrono::milliseconds timeout, std::vector<QueueRecord>* out) {
@@ -140,22 +339,51 @@ Status SqliteQueue::Poll(size_t max_records, std::chrono::milliseconds timeout, 
     }
     if (durable_offset_ <= read_cursor_) return Status::Ok();
   }
-  std::lock_guard<std::mutex> sql_lock(sql_read_mu_);
-  select_.Bind(1, static_cast<int64_t>(read_cursor_)).Bind(2, static_cast<int64_t>(max_records));
-  while (true) {
-    auto row = select_.Step();
-    if (!row.ok()) {
-      select_.Reset();
-      return row.status();
+  while (out->size() < max_records) {
+    Segment seg;
+    bool newest = false, found = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (size_t i = 0; i < segments_.size(); ++i) {
+        if (segments_[i].last > read_cursor_) {
+          seg = segments_[i];
+          newest = i + 1 == segments_.size();
+          found = true;
+          break;
+        }
+      }
     }
-    if (!row.value()) break;
-    QueueRecord r;
-    r.offset = static_cast<uint64_t>(select_.Int(0));
-    r.payload = select_.Text(1);
-    out->push_back(std::move(r));
+    if (!found) break;
+    if (!read_db_ || reader_path_ != seg.path) {
+      Status s = OpenReader(seg);
+      if (!s.ok()) return s;
+    }
+    const size_t before = out->size();
+    select_.Bind(1, static_cast<int64_t>(read_cursor_)).Bind(2, static_cast<int64_t>(max_records - out->size()));
+    while (true) {
+      auto row = select_.Step();
+      if (!row.ok()) {
+        select_.Reset();
+        return row.status();
+      }
+      if (!row.value()) break;
+      QueueRecord r;
+      r.offset = static_cast<uint64_t>(select_.Int(0));
+      r.payload = select_.Text(1);
+      out->push_back(std::move(r));
+    }
+    select_.Reset();
+    if (out->size() > before) read_cursor_ = out->back().offset;
+    // A segment's records end at `last`: past them, the next segment. The newest one may still
+    // be written: what is not there yet comes with a later Poll.
+    if (newest) break;
+    if (read_cursor_ < seg.last) {
+      if (out->size() == before)
+        return Status::Error("queue_corrupt", seg.path + ": records missing up to offset " + std::to_string(seg.last));
+      continue;
+    }
+    CloseReader();  // read to its end: the writer may delete it once it is committed
   }
-  select_.Reset();
-  if (!out->empty()) read_cursor_ = out->back().offset;
   return Status::Ok();
 }
 
@@ -170,7 +398,12 @@ Status SqliteQueue::Commit(uint64_t offset) {
 
 int64_t SqliteQueue::Depth() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return depth_ + static_cast<int64_t>(pending_.size());
+  return static_cast<int64_t>(durable_offset_ - commit_request_) + static_cast<int64_t>(pending_.size());
+}
+
+size_t SqliteQueue::segment_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return segments_.size();
 }
 
 void SqliteQueue::Close() {
@@ -182,7 +415,6 @@ void SqliteQueue::Close() {
   writer_cv_.notify_all();
   consumer_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  checkpointer_.Stop();
 }
 
 }  // namespace vigil
