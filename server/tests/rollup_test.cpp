@@ -1,7 +1,8 @@
 // Rollups end to end: NormalizedBatch objects through RollupStep into SqliteRollupStore, then
 // queries across minutes and hours compared with exact figures computed from the same events
 // (counts exact; distinct users/sessions within the HyperLogLog bound; percentiles within 1%).
-// Also: filters, group-by, level choice, late events merging into stored minutes, the
+// Also: filters, group-by, level choice, late events merging into stored minutes, open minutes
+// (answers before and after their merge; the merge's atomicity with the queue mark), the
 // cardinality caps, a failing store, reopening the file and a corrupt stored sketch.
 #include <gtest/gtest.h>
 
@@ -230,12 +231,13 @@ TEST_F(RollupTest, EndToEndMatchesExactFigures) {
   EXPECT_EQ(sum, events.size());
 
   // Both levels hold the same data: the two whole hours from hour rows and from minute rows
-  // (1-minute buckets) merge to identical sketches.
+  // (1-minute buckets) merge to identical sketches. The last two minutes are still open (the
+  // newest event's minute and the one before: rollup_store.h), so they come from their minute rows.
   RollupQuery h2 = q;
   h2.from_minute = kM0 + 30;
   h2.filters = {{RollupDim::kName, {"LCP"}}};
   RollupQueryResult from_hours = Query(h2);
-  EXPECT_EQ(from_hours.minute_rows_read, 0u);
+  EXPECT_EQ(from_hours.minute_rows_read, 2u);
   h2.bucket_minutes = 1;
   RollupQueryResult from_minutes = Query(h2);
   EXPECT_EQ(from_minutes.hour_rows_read, 0u);
@@ -302,13 +304,14 @@ TEST_F(RollupTest, DayRowsAnswerWholeDaysLikeHours) {
   all_users.from_minute = q.from_minute;
   all_users.to_minute = q.to_minute;
   const double users_before = Query(all_users).rows.at(0).users;
+  ASSERT_TRUE(store_->Add({}).ok());  // merges the open minutes: a schema-2 store had none
   step_.reset();
   store_.reset();
   {
     SqliteDb db;
     ASSERT_TRUE(db.Open(dir_ + "/rollups.db").ok());
-    // Undo migrations 3 to 7 (7 made the hour rows a rowid table: back to schema 2's WITHOUT ROWID).
-    ASSERT_TRUE(db.Exec("DROP TABLE rollup_day; DROP TABLE rollup_marks; "
+    // Undo migrations 3 to 8 (7 made the hour rows a rowid table: back to schema 2's WITHOUT ROWID).
+    ASSERT_TRUE(db.Exec("DROP TABLE rollup_day; DROP TABLE rollup_marks; DROP TABLE rollup_open_minutes; "
                         "CREATE TABLE hour2(project_id INTEGER NOT NULL, minute INTEGER NOT NULL, type TEXT NOT NULL, "
                         "name TEXT NOT NULL, path TEXT NOT NULL, release TEXT NOT NULL, environment TEXT NOT NULL, "
                         "browser TEXT NOT NULL, os TEXT NOT NULL, country TEXT NOT NULL, count INTEGER NOT NULL, "
@@ -479,14 +482,167 @@ TEST_F(RollupTest, LateEventsMergeIntoStoredMinutesAndHours) {
   EXPECT_EQ(r.rows[0].count, lcp.size());
   EXPECT_LE(std::fabs(r.rows[0].p75 - Exact(lcp, 0.75)) / Exact(lcp, 0.75), 0.01);
   EXPECT_LE(std::fabs(r.rows[0].p99 - Exact(lcp, 0.99)) / Exact(lcp, 0.99), 0.01);
-  // The hour row got the same merges: query the whole hour (hour row only).
+  // The hour row got the same merges: query the whole hour (the hour row, and the minute rows of
+  // the two minutes still open); then again once every minute is merged (the hour row only).
   q.from_minute = kM0 - 30;
   q.to_minute = kM0 + 30;
   RollupQueryResult h = Query(q);
+  EXPECT_EQ(h.minute_rows_read, 2u);
+  ASSERT_EQ(h.rows.size(), 1u);
+  EXPECT_EQ(h.rows[0].count, lcp.size());
+  EXPECT_EQ(h.rows[0].p75, r.rows[0].p75);
+  ASSERT_TRUE(store_->Add({}).ok());
+  h = Query(q);
   EXPECT_EQ(h.minute_rows_read, 0u);
   ASSERT_EQ(h.rows.size(), 1u);
   EXPECT_EQ(h.rows[0].count, lcp.size());
   EXPECT_EQ(h.rows[0].p75, r.rows[0].p75);
+}
+
+int64_t OpenMinuteCount(const std::string& path) {
+  SqliteDb db;
+  if (!db.Open(path).ok()) return -1;
+  auto st = db.Prepare("SELECT COUNT(*) FROM rollup_open_minutes");
+  if (!st.ok()) return -1;
+  auto row = st->Step();
+  return row.ok() && row.value() ? st->Int(0) : -1;
+}
+
+// Minutes still receiving events stay at the minute level ("open", rollup_store.h) until a later
+// write finds them complete. Queries over ranges holding open minutes, at every level and bucket
+// size, answer exactly as after the minutes are merged into their hours and days.
+TEST_F(RollupTest, OpenMinutesAnswerLikeMergedOnes) {
+  Site site;
+  // hh:30 to hh+1:20: the newest minute and the one before stay open, in the middle of an hour.
+  std::vector<Event> events = site.Make(8000, kT0, 50 * 60'000);
+  Feed(events);
+  ASSERT_TRUE(step_->Flush().ok());
+  ASSERT_EQ(OpenMinuteCount(dir_ + "/rollups.db"), 2);
+  const int64_t day = kM0 / 1440 * 1440, last = (kT0 + 50 * 60'000) / 60'000;  // `last`: one past the data
+  struct Case {
+    const char* what;
+    RollupQuery q;
+  };
+  auto query = [](int64_t from, int64_t to, int64_t bucket, std::vector<RollupDim> group_by,
+                  std::vector<RollupFilter> filters = {}) {
+    RollupQuery q;
+    q.from_minute = from;
+    q.to_minute = to;
+    q.bucket_minutes = bucket;
+    q.group_by = std::move(group_by);
+    q.filters = std::move(filters);
+    return q;
+  };
+  const std::vector<Case> cases = {
+      {"the day, one bucket", query(day, day + 1440, 0, {})},
+      {"the day by type", query(day, day + 1440, 0, {RollupDim::kType})},
+      {"two hours, hourly", query(kM0 - 30, kM0 + 90, 60, {})},
+      {"two hours, hourly by browser", query(kM0 - 30, kM0 + 90, 60, {RollupDim::kBrowser})},
+      {"ragged, by type", query(kM0 + 7, last, 0, {RollupDim::kType})},
+      {"the last minutes, 1-minute buckets", query(last - 5, last + 3, 1, {})},
+      {"the last minutes by path", query(last - 5, last, 0, {RollupDim::kPath})},
+      {"vitals by name, daily", query(day, day + 1440, 1440, {RollupDim::kName}, {{RollupDim::kType, {"vital"}}})},
+      {"LCP in DE, 5-minute buckets", query(kM0 + 40, last, 5, {}, {{RollupDim::kName, {"LCP"}}, {RollupDim::kCountry, {"DE"}}})},
+  };
+  std::vector<RollupQueryResult> open;
+  for (const Case& c : cases) open.push_back(Query(c.q));
+  EXPECT_GT(open[0].minute_rows_read, 0u) << "the open minutes come from their minute rows";
+  EXPECT_GT(open[0].day_rows_read, 0u);
+  uint64_t total = 0;
+  for (const auto& row : open[0].rows) total += row.count;
+  EXPECT_EQ(total, events.size());
+  ASSERT_TRUE(store_->Add({}).ok());  // merges every open minute
+  EXPECT_EQ(OpenMinuteCount(dir_ + "/rollups.db"), 0);
+  EXPECT_EQ(Query(cases[0].q).minute_rows_read, 0u);
+  for (size_t i = 0; i < cases.size(); ++i) {
+    RollupQueryResult merged = Query(cases[i].q);
+    ASSERT_EQ(merged.rows.size(), open[i].rows.size()) << cases[i].what;
+    EXPECT_FALSE(merged.rows.empty()) << cases[i].what;
+    for (size_t j = 0; j < merged.rows.size(); ++j) {
+      const RollupResultRow &a = open[i].rows[j], &b = merged.rows[j];
+      SCOPED_TRACE(std::string(cases[i].what) + ", row " + std::to_string(j));
+      EXPECT_EQ(a.bucket_start, b.bucket_start);
+      EXPECT_EQ(a.group, b.group);
+      EXPECT_EQ(a.count, b.count);
+      EXPECT_EQ(a.errors, b.errors);
+      EXPECT_EQ(a.users, b.users);
+      EXPECT_EQ(a.sessions, b.sessions);
+      EXPECT_EQ(a.users_sketch.Serialize(), b.users_sketch.Serialize());
+      EXPECT_EQ(a.values.Count(), b.values.Count());
+      for (auto [x, y] : {std::pair{a.p50, b.p50}, {a.p75, b.p75}, {a.p90, b.p90}, {a.p95, b.p95}, {a.p99, b.p99}}) {
+        if (!std::isnan(x) || !std::isnan(y)) EXPECT_EQ(x, y);
+      }
+    }
+  }
+}
+
+// An open minute is merged into its hour and day in the transaction of the write that finds it
+// complete, together with the queue mark: a failure there (or a crash before it) leaves the minute
+// open and the mark where it was, so nothing is lost or counted twice, across reopens too.
+TEST_F(RollupTest, MergingAnOpenMinuteIsAtomicWithTheQueueMark) {
+  Site site;
+  const std::vector<Event> a = site.Make(700, kT0, 60'000), b = site.Make(500, kT0 + 2 * 60'000, 60'000);
+  auto feed = [&](const std::vector<Event>& events, uint64_t offset) {
+    NormalizedBatch batch;
+    batch.project_id = 1;
+    batch.offset = offset;
+    batch.events = events;
+    step_->Process(&batch);
+  };
+  RollupQuery hour;  // the whole hour kM0 is in: the hour row plus open minutes
+  hour.from_minute = kM0 - 30;
+  hour.to_minute = kM0 + 30;
+  const std::string path = dir_ + "/rollups.db";
+  feed(a, 1);
+  ASSERT_TRUE(step_->Flush().ok());
+  EXPECT_EQ(OpenMinuteCount(path), 1);
+  Open();  // a crash after that write: the minute is still open, the mark says record 1 is stored
+  EXPECT_EQ(store_->AddedThrough().value(), 1u);
+  RollupQueryResult r = Query(hour);
+  EXPECT_EQ(r.hour_rows_read, 0u);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].count, a.size());
+  feed(a, 1);  // replayed: skipped
+  EXPECT_EQ(step_->stats().replayed_skipped, a.size());
+  {
+    SqliteDb db;
+    ASSERT_TRUE(db.Open(path).ok());
+    ASSERT_TRUE(db.Exec("CREATE TRIGGER fail_day BEFORE INSERT ON rollup_day BEGIN SELECT RAISE(ABORT, 'injected'); END").ok());
+  }
+  feed(b, 2);  // two minutes later: minute kM0 is complete and its merge fails
+  EXPECT_FALSE(step_->Flush().ok());
+  EXPECT_EQ(store_->AddedThrough().value(), 1u);
+  EXPECT_EQ(OpenMinuteCount(path), 1);
+  EXPECT_EQ(step_->PendingFrom(), 2u) << "record 2 must not be committed in the queue";
+  r = Query(hour);
+  EXPECT_EQ(r.hour_rows_read, 0u) << "the hour merge rolled back with the day's";
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].count, a.size());
+  Open();  // a crash: record 2 only in memory, so the queue replays records 1 and 2
+  {
+    SqliteDb db;
+    ASSERT_TRUE(db.Open(path).ok());
+    ASSERT_TRUE(db.Exec("DROP TRIGGER fail_day").ok());
+  }
+  feed(a, 1);
+  feed(b, 2);
+  ASSERT_TRUE(step_->Flush().ok());
+  EXPECT_EQ(store_->AddedThrough().value(), 2u);
+  EXPECT_EQ(OpenMinuteCount(path), 1) << "minute kM0 merged, kM0 + 2 open";
+  r = Query(hour);
+  EXPECT_GT(r.hour_rows_read, 0u);
+  ASSERT_EQ(r.rows.size(), 1u);
+  EXPECT_EQ(r.rows[0].count, a.size() + b.size());
+  RollupQuery first = hour;
+  first.from_minute = kM0;
+  first.to_minute = kM0 + 1;
+  EXPECT_EQ(Query(first).rows.at(0).count, a.size());
+  RollupQuery days;
+  days.from_minute = kM0 / 1440 * 1440;
+  days.to_minute = days.from_minute + 1440;
+  r = Query(days);
+  EXPECT_GT(r.day_rows_read, 0u);
+  EXPECT_EQ(r.rows.at(0).count, a.size() + b.size());
 }
 
 TEST_F(RollupTest, CapsFoldExcessPathsIntoOther) {

@@ -419,9 +419,11 @@ struct RollupStep::Impl {
     }
     if (rows.empty()) return Status::Ok();
     // Everything pending goes out: the stored rows now hold every event seen, so the store records
-    // the offset with them. A partial flush leaves the mark where it was.
+    // the offset with them. A partial flush leaves the mark where it was. Minutes from the previous
+    // one on may still receive events: the store keeps them open (minute rows only) and merges
+    // them into their hours and days once a flush finds them complete.
     const bool everything = pending.empty();
-    Status st = everything && seen_through > 0 ? store->AddThrough(rows, seen_through) : store->Add(rows);
+    Status st = store->AddThrough(rows, everything ? seen_through : 0, newest_minute - 1);
     if (!st.ok()) {
       ++stats.flush_failures;
       last_flush_failed = true;

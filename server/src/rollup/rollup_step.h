@@ -2,10 +2,12 @@
 // adds one to the in-memory aggregate of its series and minute — key (project, minute = ts/60000,
 // type, name, path, release, environment, browser, os, country) — and feeds the uid, sid and the
 // event's value into the aggregate's sketches. It does not change the batch. At the end of a
-// processor cycle (FinishCycle), once `flush_interval_ms` has passed, the aggregates of complete minutes (older than the previous minute of the
-// newest event seen) go to the RollupStore, which merges them into the stored minute and hour
-// rows; everything pending is written when more than `max_pending_rows` are pending, and on
-// Flush().
+// processor cycle (FinishCycle), once `flush_interval_ms` has passed, the pending aggregates go to
+// the RollupStore (all of them with `write_partial_minutes`, else those of complete minutes: older
+// than the previous minute of the newest event seen), which merges them into the stored minute
+// rows, and into the hour and day rows once their minute is complete (open minutes,
+// RollupStore::AddThrough); everything pending is written when more than `max_pending_rows` are
+// pending, and on Flush().
 //
 // Cardinality: type, environment, browser/os (families), country and release are small sets;
 // path (already normalized by the server) and name are capped per project-minute: past

@@ -88,15 +88,25 @@ struct RollupQueryResult {
 // Query from API threads.
 class RollupStore {
  public:
+  // AddThrough's `open_from_minute` when no minute is still receiving events.
+  static constexpr int64_t kNoOpenMinutes = INT64_MAX;
+
   virtual ~RollupStore() = default;
-  // Merges every row into the stored minute row of its key and into the hour row containing it
-  // (read-modify-write: late events and repeated flushes of the same minute add up). All or
-  // nothing: on error nothing is stored.
+  // Merges every row into the stored minute row of its key and into the hour and day rows
+  // containing it (read-modify-write: late events and repeated flushes of the same minute add
+  // up). All or nothing: on error nothing is stored. Same as AddThrough(rows, 0, kNoOpenMinutes).
   virtual Status Add(const std::vector<RollupRow>& rows) = 0;
   // Add, and record in the same transaction that the rows hold every event of the queue up to
-  // offset `through` (see AddedThrough). Stores without such a record (test doubles) just Add.
-  virtual Status AddThrough(const std::vector<RollupRow>& rows, uint64_t through) {
+  // offset `through` (0: no record; see AddedThrough).
+  //
+  // Minutes at or after `open_from_minute` may still receive events. A store may keep the rows of
+  // such a minute at the minute level only (an "open minute") and merge the minute into its hour
+  // and day rows once, in the first later call whose `open_from_minute` has passed it, in that
+  // call's transaction. Queries read open minutes from their minute rows, so answers do not depend
+  // on when a minute is merged. Stores without levels (test doubles) just Add.
+  virtual Status AddThrough(const std::vector<RollupRow>& rows, uint64_t through, int64_t open_from_minute) {
     (void)through;
+    (void)open_from_minute;
     return Add(rows);
   }
   // The highest `through` recorded by AddThrough (0 when none or not recorded): a RollupStep
