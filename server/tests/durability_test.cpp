@@ -18,7 +18,8 @@ TEST(DurabilityTest, EveryAcknowledgedEventSurvivesSigkillExactlyOnce) {
   test::ServerProcess server;
   server.KeepDir();
   std::string dir = server.data_dir();
-  ASSERT_TRUE(server.Start({"--rate-limit", "0"})) << server.Log();
+  // 1 MiB queue segments: the load goes through several, and the kill may come during a roll.
+  ASSERT_TRUE(server.Start({"--rate-limit", "0", "--queue-segment-mb", "1"})) << server.Log();
   auto [pid, key] = server.CreateProject("durable");
   int port = server.port();
 
@@ -51,11 +52,27 @@ TEST(DurabilityTest, EveryAcknowledgedEventSurvivesSigkillExactlyOnce) {
   };
   std::vector<std::thread> threads;
   for (int w = 0; w < 4; ++w) threads.emplace_back(worker, w);
+  std::set<std::string> segments_seen;  // queue segment files seen during the load (watcher only)
+  std::atomic<size_t> segments{0};
+  std::thread watcher([&] {
+    while (!stop.load()) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(dir + "/queue", ec))
+        if (e.path().extension() == ".db") segments_seen.insert(e.path().filename().string());
+      segments = segments_seen.size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
   // Let load build up, then kill without warning while requests are in flight.
-  while (sent_batches.load() < 400) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // (and until the queue has moved on to a second segment: then a crash leaves records in both)
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (sent_batches.load() < 400 || (segments.load() < 2 && std::chrono::steady_clock::now() < deadline))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(server.Kill(SIGKILL), -SIGKILL);
   stop = true;
   for (auto& t : threads) t.join();
+  watcher.join();
+  EXPECT_GE(segments.load(), 2u) << "the load should have rolled the queue to a new segment";
   size_t acked_count;
   {
     std::lock_guard<std::mutex> lock(mu);
@@ -63,7 +80,7 @@ TEST(DurabilityTest, EveryAcknowledgedEventSurvivesSigkillExactlyOnce) {
   }
   ASSERT_GT(acked_count, 1000u);
 
-  ASSERT_TRUE(server.Start({"--rate-limit", "0"})) << server.Log();
+  ASSERT_TRUE(server.Start({"--rate-limit", "0", "--queue-segment-mb", "1"})) << server.Log();
   // Wait until the replayed queue is processed: every acknowledged id appears.
   SqliteDb db;
   ASSERT_TRUE(db.Open(dir + "/events.db").ok());

@@ -60,6 +60,7 @@ std::vector<FlagSpec> ServeFlags() {
       {"geo-db", "VIGIL_GEO_DB", "", "PATHS", "comma-separated city .mmdb files (default: every *.mmdb in DATA/geo except *asn*)"},
       {"geo-asn-db", "VIGIL_GEO_ASN_DB", "", "PATH", "optional ASN/ISP .mmdb file"},
       {"queue-max-depth", "VIGIL_QUEUE_MAX_DEPTH", "200000", "BATCHES", "unprocessed batches before ingest answers 503"},
+      {"queue-segment-mb", "VIGIL_QUEUE_SEGMENT_MB", "64", "MIB", "queue segment size: a new segment file starts after this much WAL; processed segments are deleted"},
       {"sync", "VIGIL_SYNC", "normal", "normal|full", "SQLite synchronous mode of the queue: normal survives process crashes, full also power loss"},
       {"process", "VIGIL_PROCESS", "true", "true|false", "run the process stage in this process (false: only ingest into the durable queue)"},
       {"drain-timeout", "VIGIL_DRAIN_TIMEOUT", "10", "SECONDS", "on SIGTERM/SIGINT, how long in-flight work may take"},
@@ -162,7 +163,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   http_opt.host = listen.substr(0, colon);
   if (http_opt.host.size() > 2 && http_opt.host.front() == '[') http_opt.host = http_opt.host.substr(1, http_opt.host.size() - 2);
   int64_t port = 0, threads = 0, max_body = 0, max_decomp = 0, read_timeout = 0, rate = 0, burst = 0, depth = 0,
-          drain = 0, global_rate = 0, global_burst = 0;
+          drain = 0, global_rate = 0, global_burst = 0, segment_mb = 0;
   struct IntFlag {
     const char* name;
     int64_t* out;
@@ -171,7 +172,8 @@ int ServeCommand(const std::vector<std::string>& args) {
               {"max-decompressed", &max_decomp, 1024, 1LL << 32}, {"read-timeout", &read_timeout, 1, 3600},
               {"rate-limit", &rate, 0, 1LL << 40},  {"rate-burst", &burst, 1, 1LL << 40},
               {"global-rate-limit", &global_rate, 0, 1LL << 40}, {"global-rate-burst", &global_burst, 0, 1LL << 40},
-              {"queue-max-depth", &depth, 1, 1LL << 40}, {"drain-timeout", &drain, 0, 3600}};
+              {"queue-max-depth", &depth, 1, 1LL << 40}, {"drain-timeout", &drain, 0, 3600},
+              {"queue-segment-mb", &segment_mb, 1, 1 << 16}};
   {
     std::string p = listen.substr(colon + 1);
     auto r = std::from_chars(p.data(), p.data() + p.size(), port);
@@ -254,6 +256,7 @@ int ServeCommand(const std::vector<std::string>& args) {
   qopt.path = paths->queue;
   qopt.synchronous = sync == "full" ? "FULL" : "NORMAL";
   qopt.max_depth = depth;
+  qopt.segment_bytes = segment_mb << 20;
   qopt.commit_seconds = &commit_seconds;
   auto queue = SqliteQueue::Open(qopt);
   if (!queue.ok()) {
