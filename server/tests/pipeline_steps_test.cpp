@@ -156,6 +156,16 @@ TEST(ScrubStepTest, SecretsCardsAndUrls) {
   e2.data = R"({"password":"p","secret_sauce":"s"})";
   ScrubStep::ScrubEvent(&e2, off);
   EXPECT_EQ(e2.data, R"({"password":"p","secret_sauce":"[Filtered]"})");
+  // Extra keys match in any case, inside longer keys; keys longer than any buffer still count.
+  ProjectSettings mixed;
+  mixed.scrub_keys = {"SSN_Last4"};
+  Event e3;
+  const std::string long_key = std::string(300, 'a') + "Token";
+  e3.data = R"({"X_ssn_LAST4_y":"9","keep":"ok",")" + long_key + R"(":"t"})";
+  e3.url = "https://shop.example.com/a?utm_source=news&Ssn_last4=9";
+  EXPECT_EQ(ScrubStep::ScrubEvent(&e3, mixed), 3) << e3.data;
+  EXPECT_EQ(e3.data, R"({"X_ssn_LAST4_y":"[Filtered]","keep":"ok",")" + long_key + R"(":"[Filtered]"})");
+  EXPECT_EQ(e3.url, "https://shop.example.com/a?utm_source=news&Ssn_last4=[Filtered]");
 }
 
 // The raw-text pre-check must let every secret word through, in any case and at any position

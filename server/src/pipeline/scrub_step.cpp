@@ -24,23 +24,43 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+inline unsigned char LowerAscii(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+// Whether `needle`, lowercased, occurs in `lowered` (already lowercase).
+bool ContainsLowered(std::string_view lowered, std::string_view needle) {
+  if (needle.empty() || needle.size() > lowered.size()) return false;
+  for (size_t i = 0; i + needle.size() <= lowered.size(); ++i) {
+    size_t k = 0;
+    while (k < needle.size() && static_cast<unsigned char>(lowered[i + k]) == LowerAscii(static_cast<unsigned char>(needle[k]))) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
 bool IsSecretKey(std::string_view key, const ProjectSettings& s) {
-  std::string k = Lower(key);
+  char buffer[128];  // keys are short: lowercase them without allocating
+  std::string long_key;
+  std::string_view k;
+  if (key.size() <= sizeof buffer) {
+    for (size_t i = 0; i < key.size(); ++i) buffer[i] = static_cast<char>(LowerAscii(static_cast<unsigned char>(key[i])));
+    k = std::string_view(buffer, key.size());
+  } else {
+    long_key = Lower(key);
+    k = long_key;
+  }
   if (s.scrub_defaults) {
     for (auto sub : kSecretSubstrings) {
-      if (k.find(sub) != std::string::npos) return true;
+      if (k.find(sub) != std::string_view::npos) return true;
     }
     for (auto ex : kSecretExact) {
       if (k == ex) return true;
     }
   }
   for (const auto& extra : s.scrub_keys) {
-    if (!extra.empty() && k.find(Lower(extra)) != std::string::npos) return true;
+    if (ContainsLowered(k, extra)) return true;
   }
   return false;
 }
-
-inline unsigned char LowerAscii(unsigned char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 // The default secret words by their first two (lowercase) bytes, so the pre-check below looks at
 // each position of the text once and compares only the words that can start there.
@@ -180,11 +200,27 @@ bool ScrubStep::LooksLikeCardNumber(std::string_view s) {
   return sum % 10 == 0;
 }
 
+namespace {
+// Whether any key of the query url[q + 1, end) is secret (most URLs keep theirs: no copy then).
+bool QueryHasSecretKey(std::string_view url, size_t q, size_t end, const ProjectSettings& s) {
+  for (size_t i = q + 1; i < end;) {
+    size_t amp = url.find('&', i);
+    if (amp == std::string_view::npos || amp > end) amp = end;
+    std::string_view kv = url.substr(i, amp - i);
+    size_t eq = kv.find('=');
+    if (eq != std::string_view::npos && IsSecretKey(kv.substr(0, eq), s)) return true;
+    i = amp + 1;
+  }
+  return false;
+}
+}  // namespace
+
 std::string ScrubStep::ScrubUrl(const std::string& url, const ProjectSettings& s, int* replaced) {
   size_t q = url.find('?');
   if (q == std::string::npos) return url;
   size_t end = url.find('#', q);
   if (end == std::string::npos) end = url.size();
+  if (!QueryHasSecretKey(url, q, end, s)) return url;
   std::string out = url.substr(0, q + 1);
   size_t i = q + 1;
   while (i < end) {
@@ -208,8 +244,12 @@ std::string ScrubStep::ScrubUrl(const std::string& url, const ProjectSettings& s
 
 int ScrubStep::ScrubEvent(Event* e, const ProjectSettings& s) {
   int replaced = 0;
-  if (e->url.find('?') != std::string::npos) e->url = ScrubUrl(e->url, s, &replaced);
-  if (e->referrer.find('?') != std::string::npos) e->referrer = ScrubUrl(e->referrer, s, &replaced);
+  for (std::string* url : {&e->url, &e->referrer}) {
+    const size_t q = url->find('?');
+    if (q == std::string::npos) continue;
+    const size_t end = std::min(url->find('#', q), url->size());
+    if (QueryHasSecretKey(*url, q, end, s)) *url = ScrubUrl(*url, s, &replaced);
+  }
   if (e->data.size() > 2 && MightNeedScrubbing(e->data, s)) {
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element root;
