@@ -192,6 +192,33 @@ TEST(EventCodecTest, EveryFieldRoundTrips) {
   EXPECT_FALSE(DecodeBatch(record + "x", &back, &err));
   EXPECT_FALSE(DecodeBatch("\x07garbage", &back, &err));
   EXPECT_NE(err.find("version"), std::string::npos) << err;
+  // Decoding over events left from a fuller record (the Processor reuses them) leaves nothing of
+  // theirs behind: every field is the sparse record's, as in a fresh decode.
+  NormalizedBatch sparse;
+  sparse.project_id = 7;
+  sparse.received_at = 5;
+  Event minimal;
+  minimal.project_id = 7;
+  minimal.received_at = 5;
+  minimal.event_id = "evt_minimal";
+  minimal.ts = 4;
+  minimal.type = EventType::kPageview;
+  sparse.events = {minimal, minimal};
+  NormalizedBatch reused;
+  ASSERT_TRUE(DecodeBatch(record, &reused, &err)) << err;
+  reused.events.push_back(reused.events[0]);  // two full events to decode over
+  ASSERT_TRUE(DecodeBatch(EncodeBatch(sparse), &reused, &err)) << err;
+  ASSERT_EQ(reused.events.size(), 2u);
+  for (const Event& x : reused.events) {
+    EXPECT_EQ(x.event_id, "evt_minimal");
+    EXPECT_EQ(x.project_id, 7);
+    EXPECT_EQ(x.received_at, 5);
+    EXPECT_EQ(x.type, EventType::kPageview);
+    EXPECT_FALSE(x.value || x.duration || x.status);
+    EXPECT_EQ(x.issue_id, 0);
+    EXPECT_EQ(x.data, "{}");
+    for (auto f : kStrings) EXPECT_EQ(x.*f, "") << x.*f;
+  }
 }
 
 // Records written by earlier servers (compact JSON) are still read after an upgrade.

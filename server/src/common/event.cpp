@@ -204,10 +204,15 @@ bool DecodeBinary(std::string_view bytes, NormalizedBatch* out, std::string* err
     out->client_hints.emplace_back(std::string(k), std::string(v));
   }
   uint64_t count = r.Varint();
-  out->events.clear();
-  if (!r.bad && count <= bytes.size()) out->events.reserve(count);
+  // Events already in `out` are overwritten field by field, so their strings' buffers are reused
+  // (the Processor recycles the events of stored cycles: no allocation per string once warm).
+  if (r.bad || count > bytes.size()) {
+    *error = "truncated record";
+    return false;
+  }
+  out->events.resize(count);
   for (uint64_t i = 0; i < count && !r.bad; ++i) {
-    Event& e = out->events.emplace_back();
+    Event& e = out->events[i];
     e.event_id.assign(r.String());
     e.ts = r.Signed();
     uint64_t type = r.Varint();
@@ -219,13 +224,15 @@ bool DecodeBinary(std::string_view bytes, NormalizedBatch* out, std::string* err
     uint64_t bits = r.Varint();
     e.project_id = bits & kHasProjectId ? r.Signed() : out->project_id;
     e.received_at = bits & kHasReceivedAt ? r.Signed() : out->received_at;
-    if (bits & kHasValue) e.value = r.Double();
-    if (bits & kHasDuration) e.duration = r.Double();
-    if (bits & kHasStatus) e.status = static_cast<int>(r.Signed());
-    if (bits & kHasIssueId) e.issue_id = r.Signed();
+    e.value = bits & kHasValue ? std::optional<double>(r.Double()) : std::nullopt;
+    e.duration = bits & kHasDuration ? std::optional<double>(r.Double()) : std::nullopt;
+    e.status = bits & kHasStatus ? std::optional<int>(static_cast<int>(r.Signed())) : std::nullopt;
+    e.issue_id = bits & kHasIssueId ? r.Signed() : 0;
     if (bits & kHasData) e.data.assign(r.String());
+    else e.data.assign("{}");
     for (size_t f = 0; f < std::size(kEventStrings); ++f) {
       if (bits & (1u << (kFirstStringBit + f))) (e.*kEventStrings[f]).assign(r.String());
+      else (e.*kEventStrings[f]).clear();
     }
   }
   if (r.bad) {

@@ -43,6 +43,10 @@ bool Processor::PastDeadline() const { return stopping_.load() && MonoNs() > dra
 void Processor::RunSteps(const std::vector<QueueRecord>& records, Cycle* cycle) {
   NormalizedBatch batch;
   std::string error;
+  // The cycle's events so far are out[0, used); the rest are spare ones, swapped into `batch` to be
+  // decoded over.
+  std::vector<Event>& out = cycle->events;
+  size_t used = 0;
   for (const auto& r : records) {
     if (!DecodeBatch(r.payload, &batch, &error)) {
       LogError("undecodable queue record skipped", {{"offset", static_cast<int64_t>(r.offset)}, {"error", error}});
@@ -52,8 +56,13 @@ void Processor::RunSteps(const std::vector<QueueRecord>& records, Cycle* cycle) 
     batch.offset = r.offset;
     for (PipelineStep* step : steps_) step->Process(&batch);
     cycle->newest_received = std::max(cycle->newest_received, batch.received_at);
-    for (auto& e : batch.events) cycle->events.push_back(std::move(e));
+    for (auto& e : batch.events) {
+      if (used < out.size()) std::swap(out[used], e);
+      else out.push_back(std::move(e));
+      ++used;
+    }
   }
+  out.resize(used);
   for (PipelineStep* step : steps_) step->FinishCycle();
 }
 
@@ -104,6 +113,10 @@ void Processor::StepLoop() {
       if (stopping) break;
       continue;
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cycle.events.swap(spare_events_);
+    }
     RunSteps(records, &cycle);
     processed = records.back().offset;
     cycle.commit_through = CommitBound(processed);
@@ -135,6 +148,10 @@ void Processor::StoreLoop() {
       if (PastDeadline()) return;  // uncommitted: the records come again after a restart
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms = std::min(backoff_ms * 2, 5000);
+    }
+    if (!cycle.events.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      spare_events_ = std::move(cycle.events);
     }
     if (cycle.commit_through > committed_) {
       Status s = queue_->Commit(cycle.commit_through);

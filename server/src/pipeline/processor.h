@@ -70,7 +70,7 @@ class Processor {
 
   void StepLoop();
   void StoreLoop();
-  // Runs the steps on `records` into `cycle`.
+  // Runs the steps on `records` into `cycle` (cycle->events may hold events to reuse).
   void RunSteps(const std::vector<QueueRecord>& records, Cycle* cycle);
   // The offset the queue may be committed through after `processed`: below the oldest record whose
   // effects a step still holds only in memory.
@@ -90,6 +90,10 @@ class Processor {
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Cycle> handoff_;  // guarded by mu_
+  // Guarded by mu_: the events of the last stored cycle. The step thread decodes the next cycle
+  // into them, so their strings' buffers are reused instead of freed on one thread and allocated
+  // again on the other.
+  std::vector<Event> spare_events_;
   bool steps_done_ = false;       // guarded by mu_: the step thread has exited
   uint64_t committed_ = 0;        // store thread only
 };
