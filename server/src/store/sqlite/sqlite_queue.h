@@ -57,6 +57,8 @@ class SqliteQueue : public Queue {
 
   // Segment files on disk now (the legacy file included); for tests and diagnostics.
   size_t segment_count() const;
+  // Segments started from a prepared spare (PrepareSpare) so far.
+  int64_t segments_from_spare() const;
   // The directory of the segment files.
   const std::string& segment_dir() const { return segment_dir_; }
 
@@ -74,6 +76,9 @@ class SqliteQueue : public Queue {
   Status StartSegment(uint64_t first, uint64_t committed);  // writer: makes a new newest segment
   void WriterLoop();
   void DeleteConsumedSegments();  // writer thread
+  std::string SparePath() const;
+  void PrepareSpare();
+  void PreparerLoop();
   Status OpenReader(const Segment& segment);
   void CloseReader();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int wal_pages);
@@ -104,6 +109,12 @@ class SqliteQueue : public Queue {
   std::string reader_segment_;     // path of the segment the consumer has open (empty: none)
   bool closing_ = false;
   std::thread writer_;
+  // The next segment, made ahead by its own thread (PrepareSpare).
+  std::thread preparer_;
+  std::condition_variable preparer_cv_;
+  bool spare_wanted_ = false;
+  bool spare_ready_ = false;
+  int64_t segments_from_spare_ = 0;
 
   // Consumer side (one thread).
   std::mutex read_mu_;
