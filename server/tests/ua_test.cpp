@@ -173,39 +173,53 @@ TEST(UaTranslate, RequiredLiteralsFollowRunsAndGroups) {
   }
 }
 
-// The candidate filter may only drop rules that cannot match: wherever a rule matches, every one of
-// its clauses must have a literal that occurs. Checked for every rule of regexes.yaml against the browser and OS
-// corpora and every 8th device case.
-TEST(UaTranslate, RequiredLiteralsNeverLoseAMatch) {
-  YAML::Node rules = YAML::LoadFile(RegexesPath());
+// The User-Agents of the browser and OS corpora and every 8th device case.
+std::vector<std::string> SampledCorpusUserAgents() {
   std::vector<std::string> uas;
   for (const char* file : {"test_ua.yaml", "test_os.yaml", "test_device.yaml"}) {
     size_t index = 0;
     for (const YAML::Node& c : YAML::LoadFile(UapTestdataDir() + "/" + file)["test_cases"])
       if (std::string_view(file) != "test_device.yaml" || index++ % 8 == 0) uas.push_back(Field(c, "user_agent_string"));
   }
+  return uas;
+}
+
+// Every rule of regexes.yaml as the parser compiles it (translated, `(?i)` for regex_flag: 'i').
+std::vector<std::string> Re2PatternsOfRules() {
+  YAML::Node rules = YAML::LoadFile(RegexesPath());
+  std::vector<std::string> patterns;
+  for (const char* section : {"user_agent_parsers", "os_parsers", "device_parsers"})
+    for (const YAML::Node& entry : rules[section]) {
+      std::string pattern = TranslatePcreToRe2(entry["regex"].as<std::string>());
+      if (entry["regex_flag"]) pattern = "(?i)" + pattern;
+      patterns.push_back(std::move(pattern));
+    }
+  return patterns;
+}
+
+// The candidate filter may only drop rules that cannot match: wherever a rule matches, every one of
+// its clauses must have a literal that occurs. Checked for every rule of regexes.yaml against the browser and OS
+// corpora and every 8th device case.
+TEST(UaTranslate, RequiredLiteralsNeverLoseAMatch) {
+  const std::vector<std::string> uas = SampledCorpusUserAgents();
   auto lower = [](std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
   };
   size_t pairs = 0, misses = 0, unconditional = 0, rule_count = 0;
-  for (const char* section : {"user_agent_parsers", "os_parsers", "device_parsers"}) {
-    for (const YAML::Node& entry : rules[section]) {
-      std::string pattern = TranslatePcreToRe2(entry["regex"].as<std::string>());
-      if (entry["regex_flag"]) pattern = "(?i)" + pattern;
-      RE2 exact(pattern);
-      RequiredLiterals required = RequiredLiteralsOf(pattern);
-      ++rule_count;
-      if (required.clauses.empty()) ++unconditional;
-      for (const std::string& ua : uas) {
-        if (required.clauses.empty() || !RE2::PartialMatch(ua, exact)) continue;
-        ++pairs;
-        const std::string text = required.case_insensitive ? lower(ua) : ua;
-        for (const std::vector<std::string>& clause : required.clauses) {
-          bool found = false;
-          for (const std::string& literal : clause) found = found || text.find(literal) != std::string::npos;
-          if (!found && misses++ < 10) ADD_FAILURE() << "no literal of clause " << clause[0] << "... of " << pattern << " in " << ua;
-        }
+  for (const std::string& pattern : Re2PatternsOfRules()) {
+    RE2 exact(pattern);
+    RequiredLiterals required = RequiredLiteralsOf(pattern);
+    ++rule_count;
+    if (required.clauses.empty()) ++unconditional;
+    for (const std::string& ua : uas) {
+      if (required.clauses.empty() || !RE2::PartialMatch(ua, exact)) continue;
+      ++pairs;
+      const std::string text = required.case_insensitive ? lower(ua) : ua;
+      for (const std::vector<std::string>& clause : required.clauses) {
+        bool found = false;
+        for (const std::string& literal : clause) found = found || text.find(literal) != std::string::npos;
+        if (!found && misses++ < 10) ADD_FAILURE() << "no literal of clause " << clause[0] << "... of " << pattern << " in " << ua;
       }
     }
   }
@@ -215,14 +229,34 @@ TEST(UaTranslate, RequiredLiteralsNeverLoseAMatch) {
 }
 
 TEST(UaTranslate, LiteralMatcherFindsOverlappingLiterals) {
-  LiteralMatcher folded({"he", "she", "his", "hers", "e"}, /*fold_ascii_case=*/true);
+  LiteralMatcher folded({{"he", true}, {"she", true}, {"his", true}, {"hers", true}, {"e", true}});
   std::vector<int> found;
-  folded.Scan("uSHErs", [&](int id) { found.push_back(id); });
-  EXPECT_EQ(found, (std::vector<int>{1, 0, 4, 3}));  // "she" and its suffixes "he", "e", then "hers"
-  LiteralMatcher exact({"SM-", "sm"}, /*fold_ascii_case=*/false);
+  std::vector<size_t> ends;
+  folded.Scan("uSHErs", [&](int id, size_t end) {
+    found.push_back(id);
+    ends.push_back(end);
+  });
+  // "she" and its suffix "he", "hers", then "e" (one byte: once, where it first occurs).
+  EXPECT_EQ(found, (std::vector<int>{1, 0, 3, 4}));
+  EXPECT_EQ(ends, (std::vector<size_t>{4, 4, 6, 4}));
+  // Case-sensitive and case-insensitive literals share the automaton: "SM-" (exact) and "sm-"
+  // (folded) have the same lowercase form, "sm" (exact) is a suffix of neither's case.
+  LiteralMatcher mixed({{"SM-", false}, {"sm", false}, {"sm-", true}, {"Build", false}, {"x", true}, {"M", false}});
   found.clear();
-  exact.Scan("x sm-SM-", [&](int id) { found.push_back(id); });
-  EXPECT_EQ(found, (std::vector<int>{1, 0}));
+  mixed.Scan("X sm-SM- build Build", [&](int id, size_t) { found.push_back(id); });
+  EXPECT_EQ(found, (std::vector<int>{1, 2, 0, 2, 3, 5, 4}));  // one-byte ones last, by byte value
+  // Long literals and long texts: every occurrence, past the fully tabulated shallow states.
+  LiteralMatcher deep({{"abcabd", true}, {"bcab", true}, {"cabx", false}});
+  found.clear();
+  deep.Scan("zabcabcabdzcabxCABX", [&](int id, size_t end) { found.push_back(id * 100 + static_cast<int>(end)); });
+  EXPECT_EQ(found, (std::vector<int>{106, 109, 10, 215}));  // id * 100 + end; "CABX" is not "cabx"
+  found.clear();
+  mixed.Scan("x sm-SM-", [&](int id, size_t) { found.push_back(id); }, LiteralMatcher::Kinds::kFoldedOnly);
+  EXPECT_EQ(found, (std::vector<int>{2, 2, 4}));
+  found.clear();
+  mixed.Scan("x sm-SM-", [&](int id, size_t) { found.push_back(id); }, LiteralMatcher::Kinds::kExactOnly);
+  EXPECT_EQ(found, (std::vector<int>{1, 0, 5}));
+  EXPECT_THROW(LiteralMatcher({{"Sm", true}}), std::logic_error);
 }
 
 TEST(UaTranslate, ShortRunFormWidensOnlyLargeSingleCharacterBounds) {
@@ -256,6 +290,98 @@ device_parsers:
   // 21 letters: the first rule's bound excludes it; its widened form alone would accept it.
   EXPECT_EQ(parser->ParseDevice("x; " + std::string(21, 'a') + " Build").family, "Long");
   EXPECT_EQ(parser->ParseDevice("x; " + std::string(150, 'a') + " Build").family, "Long");
+}
+
+TEST(UaTranslate, MatchStartsFollowPatterns) {
+  auto starts = [](std::string_view pattern) {
+    MatchStarts m = MatchStartsOf(pattern);
+    std::string bytes;
+    for (int c = 0; c < 0x80; ++c)
+      if (m.first_byte[c]) bytes.push_back(static_cast<char>(c));
+    if (m.first_byte[0xE2]) bytes += "+utf8";
+    return m.known ? (m.at_text_start ? "^" : bytes) : std::string("unknown");
+  };
+  EXPECT_EQ(starts("; {0,2}(SM-\\w+) Build"), ";");
+  EXPECT_EQ(starts("^Foo/(\\d+)"), "^");
+  EXPECT_EQ(starts("(?i)kindle"), "Kk+utf8");  // (?i)k also matches U+212A KELVIN SIGN
+  EXPECT_EQ(starts("(?:Mobile|Tablet);.*Firefox"), "MT");
+  EXPECT_EQ(starts("\\b(Chrome)/(\\d+)"), "C");
+  EXPECT_EQ(starts("a?(?:b|c*)d"), "abcd");
+  EXPECT_EQ(starts("(?P<name>x)y"), "x");
+  EXPECT_EQ(starts("\\d+\\.\\d"), "0123456789");
+  EXPECT_EQ(starts("[A-Cx\\d-]z"), "-0123456789ABCx");
+  EXPECT_EQ(starts("[]a]z"), "]a");
+  EXPECT_EQ(starts("\\.x"), ".");
+  EXPECT_EQ(starts("[^;]+x").size(), 127u + 5);  // everything but ';' (and multi-byte characters)
+  EXPECT_EQ(starts(".x").find('\n'), std::string::npos);
+  EXPECT_EQ(starts("a*"), "unknown");  // can match the empty string anywhere
+  EXPECT_EQ(starts("(?:a|)"), "unknown");
+  EXPECT_EQ(starts("\\x41b"), "unknown");
+  EXPECT_EQ(starts("a(?i)b"), "unknown");
+  EXPECT_EQ(starts("x|^y"), "unknown");
+  EXPECT_EQ(starts("[[:alpha:]]x"), "unknown");
+}
+
+// Running a rule anchored at each position MatchStartsOf allows, in text order, must give RE2's
+// unanchored leftmost-first match with the same captures (and no match where there is none).
+// Checked for every rule of regexes.yaml against the browser and OS corpora and every 8th device
+// case.
+TEST(UaRules, AnchoredStartsGiveTheUnanchoredMatch) {
+  const std::vector<std::string> uas = SampledCorpusUserAgents();
+  size_t known = 0, rule_count = 0, matches = 0, rejections = 0, failures = 0;
+  for (const std::string& pattern : Re2PatternsOfRules()) {
+    ++rule_count;
+    const MatchStarts starts = MatchStartsOf(pattern);
+    if (!starts.known) continue;
+    ++known;
+    RE2 re(pattern);
+    const int groups = re.NumberOfCapturingGroups() + 1;
+    std::vector<re2::StringPiece> want(groups), got(groups);
+    for (size_t u = 0; u < uas.size(); ++u) {
+      const re2::StringPiece text(uas[u]);
+      const bool matched = re.Match(text, 0, text.size(), RE2::UNANCHORED, want.data(), groups);
+      if (!matched && u % 16 != 0) continue;  // non-matches: a sample (every start is tried)
+      bool anchored = false;
+      for (size_t at = 0; at < text.size() && !anchored; ++at) {
+        if (starts.at_text_start ? at != 0 : !starts.first_byte[static_cast<unsigned char>(text[at])]) continue;
+        anchored = re.Match(text, at, text.size(), RE2::ANCHOR_START, got.data(), groups);
+      }
+      ++(matched ? matches : rejections);
+      if (anchored == matched && (!matched || got == want)) continue;
+      if (failures++ < 10)
+        ADD_FAILURE() << pattern << " on " << uas[u] << ": unanchored " << matched << " at "
+                      << (matched ? want[0].data() - text.data() : -1) << ", anchored " << anchored;
+    }
+  }
+  std::printf("match starts known for %zu of %zu rules; anchored = unanchored on %zu matches and %zu rejections\n",
+              known, rule_count, matches, rejections);
+  EXPECT_GT(matches, 5000u);
+  EXPECT_EQ(failures, 0u);
+}
+
+// A rule is run anchored only where its match can begin; with more such places than the anchored
+// path takes, or none, the answer must not change. `\b` at an anchored start still sees the
+// byte before it.
+TEST(UaRules, AnchoredStartsKeepLeftmostFirstAnswers) {
+  auto parser = UserAgentParser::LoadYaml(R"(
+user_agent_parsers:
+  - regex: '\b(Foo)(\d)'
+os_parsers:
+  - regex: '^(Bar)/(\d)'
+device_parsers:
+  - regex: '; ([a-z]+) Build'
+    device_replacement: 'Dev $1'
+)");
+  EXPECT_EQ(parser->ParseBrowser("xFoo1 Foo2").major, "2");
+  EXPECT_EQ(parser->ParseBrowser("Foo3 Foo4").major, "3");
+  EXPECT_EQ(parser->ParseBrowser("xFoo1").family, "Other");
+  EXPECT_EQ(parser->ParseOs("Bar/1 Bar/2").major, "1");
+  EXPECT_EQ(parser->ParseOs(" Bar/1").family, "Other");
+  std::string many;
+  for (int i = 0; i < 20; ++i) many += "; X" + std::to_string(i);
+  EXPECT_EQ(parser->ParseDevice(many + "; abc Build").family, "Dev abc");
+  EXPECT_EQ(parser->ParseDevice("; ab; cd Build; ef Build").family, "Dev cd");
+  EXPECT_EQ(parser->ParseDevice(many).family, "Other");
 }
 
 TEST(UaRules, UnsupportedRuleIsSkippedAndReported) {

@@ -190,6 +190,21 @@ size_t QuantifierLength(std::string_view p, size_t i) {
   return n;
 }
 
+// One element of a sequence: an atom and its quantifier, if any. Advances `i` past it.
+struct Element {
+  std::string_view atom, quantifier;
+  bool optional = false;  // may occur zero times (`*`, `?`, `{0,n}`)
+};
+Element NextElement(std::string_view p, size_t& i) {
+  const size_t len = AtomLength(p, i);
+  const size_t q = QuantifierLength(p, i + len);
+  Element e{p.substr(i, len), p.substr(i + len, q)};
+  i += len + q;
+  e.optional = !e.quantifier.empty() && (e.quantifier[0] == '*' || e.quantifier[0] == '?' ||
+                                         (e.quantifier[0] == '{' && (e.quantifier[1] == '0' || e.quantifier[1] == ',')));
+  return e;
+}
+
 // Splits one alternative (no top-level `|`) into elements; nested groups are scanned for broad
 // Top-level `|` positions of p.
 std::vector<std::string_view> SplitAlternatives(std::string_view p) {
@@ -240,13 +255,7 @@ void CollectClauses(std::string_view p, std::string& run, std::vector<Clause>& o
     run.clear();
   };
   for (size_t i = 0; i < p.size();) {
-    const size_t len = AtomLength(p, i);
-    const size_t q = QuantifierLength(p, i + len);
-    const std::string_view atom = p.substr(i, len);
-    const std::string_view quantifier = p.substr(i + len, q);
-    i += len + q;
-    const bool optional = !quantifier.empty() && (quantifier[0] == '*' || quantifier[0] == '?' ||
-                                                  (quantifier[0] == '{' && (quantifier[1] == '0' || quantifier[1] == ',')));
+    const auto [atom, quantifier, optional] = NextElement(p, i);
     if (optional) {
       end_run();
       continue;
@@ -306,7 +315,167 @@ Clause ClauseOfAlternatives(std::string_view p) {
   return out;
 }
 
+// Constructs RequiredLiteralsOf and MatchStartsOf do not follow: flag groups other than a
+// leading `(?i)` (which change what a literal means), escapes longer than two characters (\x41,
+// \pL, \Q...\E) and octal escapes.
+bool HasUnfollowedSyntax(std::string_view p) {
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '\\' && i + 1 < p.size()) {
+      if (std::string_view("xpPQECo0123456789").find(p[i + 1]) != std::string_view::npos) return true;
+      ++i;
+    } else if (p[i] == '[') {
+      std::string scratch;
+      i = CopyClass(p, i, scratch);
+    } else if (p[i] == '(' && i + 1 < p.size() && p[i + 1] == '?' && (i + 2 >= p.size() || p[i + 2] != ':')) {
+      if (p.substr(i, 4) != "(?P<") return true;
+    }
+  }
+  return false;
+}
+
+using ByteSet = std::array<bool, 256>;
+
+// Adds what the one-character escape `\e` (outside or inside a class) matches; false for escapes
+// that are not a single character or a Perl class.
+bool AddEscape(char e, ByteSet& set) {
+  auto add_if = [&](auto member, bool negated) {
+    for (int c = 0; c < 256; ++c)
+      if (member(c) != negated || (negated && c >= 0x80)) set[c] = true;
+  };
+  auto digit = [](int c) { return c >= '0' && c <= '9'; };
+  auto word = [](int c) { return c < 0x80 && (std::isalnum(c) || c == '_'); };
+  auto space = [](int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == '\v'; };
+  switch (e) {
+    case 'd': add_if(digit, false); return true;
+    case 'D': add_if(digit, true); return true;
+    case 'w': add_if(word, false); return true;
+    case 'W': add_if(word, true); return true;
+    case 's': add_if(space, false); return true;
+    case 'S': add_if(space, true); return true;
+    case 't': set['\t'] = true; return true;
+    case 'n': set['\n'] = true; return true;
+    case 'r': set['\r'] = true; return true;
+    case 'f': set['\f'] = true; return true;
+    case 'v': set['\v'] = true; return true;
+    default:
+      if (std::isalnum(static_cast<unsigned char>(e))) return false;
+      set[static_cast<unsigned char>(e)] = true;
+      return true;
+  }
+}
+
+// Adds the bytes a character class `[...]` (the whole atom) can start a character with.
+bool AddClass(std::string_view atom, ByteSet& set) {
+  size_t i = 1;
+  const bool negated = atom.size() > 2 && atom[1] == '^';
+  if (negated) ++i;
+  const size_t end = atom.size() - 1;  // the closing `]`
+  ByteSet members{};
+  while (i < end) {  // one member: a character, an escape or a Perl class, maybe a range's start
+    int low = 0;
+    if (atom[i] == '\\') {
+      ByteSet escaped{};
+      if (i + 1 >= end || !AddEscape(atom[i + 1], escaped)) return false;
+      i += 2;
+      if (std::count(escaped.begin(), escaped.end(), true) != 1) {  // \d, \w, ...
+        for (int c = 0; c < 256; ++c) members[c] = members[c] || escaped[c];
+        continue;
+      }
+      low = static_cast<int>(std::find(escaped.begin(), escaped.end(), true) - escaped.begin());
+    } else if (atom[i] == '[' && i + 1 < end && atom[i + 1] == ':') {
+      return false;  // [:alpha:]
+    } else {
+      low = static_cast<unsigned char>(atom[i++]);
+    }
+    int high = low;
+    if (i + 1 < end && atom[i] == '-') {
+      if (atom[i + 1] == '\\') return false;
+      high = static_cast<unsigned char>(atom[i + 1]);
+      i += 2;
+    }
+    for (int c = low; c <= high; ++c) members[c] = true;
+  }
+  // A member >= 0x80 belongs to a multi-byte character (ranges of them are in code points, not
+  // bytes): any lead byte may start it. A negated class matches every multi-byte character it
+  // does not list.
+  bool multi_byte = negated;
+  for (int c = 0x80; c < 256; ++c) multi_byte = multi_byte || members[c];
+  for (int c = 0; c < 256; ++c)
+    if (members[c] != negated || (c >= 0x80 && multi_byte)) set[c] = true;
+  return true;
+}
+
+// Adds the bytes a match of the sequence `p` (no top-level `|`) can start with; `nullable` tells
+// whether it can match the empty string. False: not known.
+bool AddStartsOfAlternatives(std::string_view p, ByteSet& set, bool& nullable);
+
+bool AddStartsOfSequence(std::string_view p, ByteSet& set, bool& nullable) {
+  for (size_t i = 0; i < p.size();) {
+    const auto [atom, quantifier, optional] = NextElement(p, i);
+    bool atom_nullable = false;
+    if (atom == "^") {
+      return false;  // only meaningful at the start of the pattern (MatchStartsOf)
+    } else if (atom == "$" || atom == "\\b" || atom == "\\B") {
+      atom_nullable = true;  // zero-width: the next element starts the match
+    } else if (atom == ".") {
+      for (int c = 0; c < 256; ++c) set[c] = set[c] || c != '\n';
+    } else if (atom[0] == '\\') {
+      if (atom.size() < 2 || !AddEscape(atom[1], set)) return false;
+    } else if (atom[0] == '[') {
+      if (!AddClass(atom, set)) return false;
+    } else if (atom[0] == '(') {
+      std::string opener;
+      std::string_view body;
+      SplitGroup(atom, opener, body);
+      if (opener != "(?:" && opener.rfind("(?P<", 0) != 0) return false;
+      if (!AddStartsOfAlternatives(body, set, atom_nullable)) return false;
+    } else if (std::string_view("|)*+?{}").find(atom[0]) != std::string_view::npos) {
+      return false;
+    } else {
+      set[static_cast<unsigned char>(atom[0])] = true;
+    }
+    if (!atom_nullable && !optional) {
+      nullable = false;
+      return true;
+    }
+  }
+  nullable = true;
+  return true;
+}
+
+bool AddStartsOfAlternatives(std::string_view p, ByteSet& set, bool& nullable) {
+  nullable = false;
+  for (std::string_view alternative : SplitAlternatives(p)) {
+    bool alternative_nullable = false;
+    if (!AddStartsOfSequence(alternative, set, alternative_nullable)) return false;
+    nullable = nullable || alternative_nullable;
+  }
+  return true;
+}
+
 }  // namespace
+
+MatchStarts MatchStartsOf(std::string_view re2_pattern) {
+  MatchStarts out;
+  std::string_view p = re2_pattern;
+  const bool case_insensitive = p.substr(0, 4) == "(?i)";
+  if (case_insensitive) p.remove_prefix(4);
+  if (HasUnfollowedSyntax(p)) return {};
+  if (!p.empty() && p[0] == '^' && SplitAlternatives(p).size() == 1) {
+    out.known = out.at_text_start = true;
+    return out;
+  }
+  bool nullable = true;
+  if (!AddStartsOfAlternatives(p, out.first_byte, nullable) || nullable) return {};
+  if (case_insensitive) {
+    // RE2 folds by Unicode rules: (?i)k also matches U+212A, whose first byte is not ASCII.
+    for (int c = 'a'; c <= 'z'; ++c)
+      if (out.first_byte[c] || out.first_byte[c - 'a' + 'A']) out.first_byte[c] = out.first_byte[c - 'a' + 'A'] = true;
+    for (int c = 0x80; c < 256; ++c) out.first_byte[c] = true;
+  }
+  out.known = true;
+  return out;
+}
 
 double LiteralSelectivity(std::string_view literal) {
   static constexpr std::string_view kCommon[] = {
@@ -331,19 +500,7 @@ RequiredLiterals RequiredLiteralsOf(std::string_view re2_pattern) {
     out.case_insensitive = true;
     p.remove_prefix(4);
   }
-  // Constructs this reading does not follow: other flag groups (which change what a literal
-  // means), escapes longer than two characters (\x41, \pL, \Q...\E) and octal escapes.
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '\\' && i + 1 < p.size()) {
-      if (std::string_view("xpPQECo0123456789").find(p[i + 1]) != std::string_view::npos) return {};
-      ++i;
-    } else if (p[i] == '[') {
-      std::string scratch;
-      i = CopyClass(p, i, scratch);
-    } else if (p[i] == '(' && i + 1 < p.size() && p[i + 1] == '?' && (i + 2 >= p.size() || p[i + 2] != ':')) {
-      if (p.substr(i, 4) != "(?P<") return {};
-    }
-  }
+  if (HasUnfollowedSyntax(p)) return {};
   std::vector<Clause> clauses;
   if (SplitAlternatives(p).size() == 1) {
     clauses = ClausesOfSequence(p);

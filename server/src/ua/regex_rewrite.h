@@ -2,6 +2,7 @@
 // exposed for tests.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,20 @@ RequiredLiterals RequiredLiteralsOf(std::string_view re2_pattern);
 // every User-Agent holds (`mozilla`, `build`, ...: they select nothing); letters and digits count
 // 1, punctuation 0.25. Used to pick the clause a rule is indexed under.
 double LiteralSelectivity(std::string_view literal);
+
+// Where a match of `re2_pattern` can begin, so that a rule can be run anchored at those positions
+// only (leftmost-first: the first position, in text order, where an anchored match exists gives
+// the unanchored match, captures included). `known` is false when the reading cannot tell (the
+// pattern may match the empty string, or uses syntax this reading does not follow: inline flags
+// past the start, `\x41`, `\pL`, ...). Otherwise every match starts at position 0 when
+// `at_text_start` (a leading `^`), else with a byte of `first_byte`; a superset: with `(?i)`, or
+// for `.` and negated classes, every byte >= 0x80 counts.
+struct MatchStarts {
+  bool known = false;
+  bool at_text_start = false;
+  std::array<bool, 256> first_byte{};
+};
+MatchStarts MatchStartsOf(std::string_view re2_pattern);
 
 // A cheaper form of a rule for captures: single-character repetitions with a large bound
 // (`[^;/]{1,100}`, `.{0,200}`) are widened (`[^;/]+`, `.*`), leaving a far smaller RE2 program.

@@ -56,6 +56,11 @@ struct Rule {
   // Highest capture group the outputs read; 0 lets RE2 answer from its DFA alone, with no
   // submatch engine (e.g. the big case-insensitive bot rule whose outputs are all literals).
   int groups_needed = 0;
+  // Where a match can begin (MatchStartsOf), for rules whose captures an anchored match gets from
+  // RE2's backtracker (program small enough) instead of three passes: see TryRule.
+  bool anchored_starts = false;
+  bool match_at_text_start = false;  // a leading `^`
+  std::array<bool, 256> first_byte{};
 };
 
 // One of user_agent_parsers / os_parsers / device_parsers. Rule i of the section has the
@@ -117,23 +122,20 @@ std::string Group(const re2::StringPiece* groups, int group_count, int g) {
 // The candidate filter. Every rule has a literal condition: clauses, each a set of literals of
 // which at least one occurs in every string the rule matches; a rule is a candidate for a string
 // only when all its clauses hold. Literals are matched case-insensitively (lowercase, `folded`) or
-// byte for byte (`exact`), each kind by one LiteralMatcher pass. A rule is listed under one
+// byte for byte (`exact`), both kinds by one LiteralMatcher pass. A rule is listed under one
 // literal clause, its trigger; when a trigger literal occurs, the rule's other clauses are checked
 // against the literals found. Rules without clauses are candidates for every string. Candidates
 // are tried in rule order (see docs/enrichment.md).
 struct UserAgentParser::Rules {
   Section browser, os, device;
-  struct LiteralIndex {
-    std::unique_ptr<LiteralMatcher> matcher;
-    // Literal id -> rule ids it triggers: rules[begin[id] .. begin[id + 1]).
-    std::vector<uint32_t> trigger_begin, trigger_rules;
-  } folded, exact;
+  std::unique_ptr<LiteralMatcher> literals;
+  // Literal id -> rule ids it triggers: trigger_rules[trigger_begin[id] .. trigger_begin[id + 1]).
+  std::vector<uint32_t> trigger_begin, trigger_rules;
   // Rule id -> its other clauses: clause c of rule r is check_literals[check_clause_begin[c] ..
-  // check_clause_begin[c + 1]) for c in [rule_check_begin[r], rule_check_begin[r + 1]); a literal
-  // is a folded id, or kExactLiteral | an exact id.
+  // check_clause_begin[c + 1]) for c in [rule_check_begin[r], rule_check_begin[r + 1]).
   std::vector<uint32_t> rule_check_begin, check_clause_begin, check_literals;
   std::vector<int> unconditional_rules;  // rule ids, ascending
-  int first_automation_literal = 0;      // folded ids from here on are automation tokens
+  int first_automation_literal = 0;      // literal ids from here on are automation tokens
   RuleLoadReport report;
 };
 
@@ -165,8 +167,6 @@ void AddShortRunForm(Rule& rule, const std::string& pattern, const RE2::Options&
   rule.short_run_regex = std::move(short_run);
   rule.run_limits = std::move(limits);
 }
-
-constexpr uint32_t kExactLiteral = 1u << 31;
 
 // FilteredRE2's atoms shorter than this count as "matches anything". Measured on uap-core 0.18.0
 // (see docs/enrichment.md): 2 leaves the fewest candidates.
@@ -253,6 +253,10 @@ std::vector<LiteralClause> LiteralConditionOf(const std::string& pattern, const 
   return out;
 }
 
+// RE2 runs its backtracker (BitState) only on programs up to this size; past it an anchored
+// match falls to the NFA, slower than the DFA passes it saves.
+constexpr int kMaxBacktrackProgram = 512;
+
 // Builds a section's rules; their literal conditions go to `conditions`, indexed by rule id.
 void LoadSection(const YAML::Node& list, const char* section_name,
                  const std::array<const char*, 5>& fields, const std::array<int, 5>& default_group,
@@ -293,6 +297,12 @@ void LoadSection(const YAML::Node& list, const char* section_name,
         rule.groups_needed = std::max(rule.groups_needed, default_group[f]);
       }
     }
+    if (const MatchStarts starts = MatchStartsOf(translated); starts.known && rule.groups_needed > 0) {
+      const RE2& used = rule.short_run_regex ? *rule.short_run_regex : *rule.regex;
+      rule.anchored_starts = used.ProgramSize() <= kMaxBacktrackProgram;
+      rule.match_at_text_start = starts.at_text_start;
+      rule.first_byte = starts.first_byte;
+    }
     conditions.push_back(LiteralConditionOf(translated, options));
     section.rules.push_back(std::move(rule));
     ++report.rules_compiled;
@@ -320,7 +330,7 @@ struct Candidates {
 // so nothing needs clearing between calls.
 struct CandidateScratch {
   uint32_t generation = 0;
-  std::vector<uint32_t> folded_stamp, exact_stamp, rule_stamp;
+  std::vector<uint32_t> literal_stamp, rule_stamp;
   std::vector<int> triggered, rule_ids;
   std::string folded_text;
 };
@@ -341,7 +351,7 @@ Candidates FindCandidates(const UserAgentParser::Rules& rules, std::string_view 
   thread_local CandidateScratch scratch;
   CandidateScratch& s = scratch;
   if (++s.generation == 0) {  // wrapped: old stamps could look current
-    for (auto* stamps : {&s.folded_stamp, &s.exact_stamp, &s.rule_stamp}) std::fill(stamps->begin(), stamps->end(), 0);
+    for (auto* stamps : {&s.literal_stamp, &s.rule_stamp}) std::fill(stamps->begin(), stamps->end(), 0);
     s.generation = 1;
   }
   const uint32_t generation = s.generation;
@@ -349,35 +359,35 @@ Candidates FindCandidates(const UserAgentParser::Rules& rules, std::string_view 
   auto fit = [](std::vector<uint32_t>& stamps, size_t size) {
     if (stamps.size() < size) stamps.resize(size);
   };
-  fit(s.folded_stamp, rules.folded.trigger_begin.size());
-  fit(s.exact_stamp, rules.exact.trigger_begin.size());
+  fit(s.literal_stamp, rules.trigger_begin.size());
   fit(s.rule_stamp, rules.rule_check_begin.size());
   s.triggered.clear();
   bool automation = false;
-  auto on_literal = [&](const UserAgentParser::Rules::LiteralIndex& index, std::vector<uint32_t>& stamps, int literal) {
-    if (stamps[literal] == generation) return;
-    stamps[literal] = generation;
-    for (uint32_t i = index.trigger_begin[literal]; i < index.trigger_begin[literal + 1]; ++i) {
-      const uint32_t rule = index.trigger_rules[i];
+  auto on_literal = [&](int literal, size_t /*end*/) {
+    if (s.literal_stamp[literal] == generation) return;
+    s.literal_stamp[literal] = generation;
+    if (literal >= rules.first_automation_literal) automation = true;
+    for (uint32_t i = rules.trigger_begin[literal]; i < rules.trigger_begin[literal + 1]; ++i) {
+      const uint32_t rule = rules.trigger_rules[i];
       if (s.rule_stamp[rule] == generation) continue;
       s.rule_stamp[rule] = generation;
       s.triggered.push_back(static_cast<int>(rule));
     }
   };
-  rules.folded.matcher->Scan(FoldForLiterals(ua, s.folded_text), [&](int literal) {
-    if (literal >= rules.first_automation_literal) automation = true;
-    on_literal(rules.folded, s.folded_stamp, literal);
-  });
-  rules.exact.matcher->Scan(ua, [&](int literal) { on_literal(rules.exact, s.exact_stamp, literal); });
+  const std::string_view folded_text = FoldForLiterals(ua, s.folded_text);
+  if (folded_text.data() == ua.data()) {
+    rules.literals->Scan(ua, on_literal);
+  } else {  // the case-insensitive literals on the rewritten text, the others on the original
+    rules.literals->Scan(folded_text, on_literal, LiteralMatcher::Kinds::kFoldedOnly);
+    rules.literals->Scan(ua, on_literal, LiteralMatcher::Kinds::kExactOnly);
+  }
   s.rule_ids.clear();
   for (int rule : s.triggered) {
     bool holds = true;
     for (uint32_t c = rules.rule_check_begin[rule]; holds && c < rules.rule_check_begin[rule + 1]; ++c) {
       holds = false;
       for (uint32_t i = rules.check_clause_begin[c]; !holds && i < rules.check_clause_begin[c + 1]; ++i) {
-        const uint32_t literal = rules.check_literals[i];
-        holds = literal & kExactLiteral ? s.exact_stamp[literal & ~kExactLiteral] == generation
-                                        : s.folded_stamp[literal] == generation;
+        holds = s.literal_stamp[rules.check_literals[i]] == generation;
       }
     }
     if (holds) s.rule_ids.push_back(rule);
@@ -387,34 +397,70 @@ Candidates FindCandidates(const UserAgentParser::Rules& rules, std::string_view 
   return Candidates{&s.rule_ids, automation};
 }
 
+// Runs one rule on `text` from `start` (UNANCHORED: anywhere from there; ANCHOR_START: a match
+// beginning exactly there), filling `groups`; the widened short-run form is used when its answer
+// is provably the original's (see ShortRunForm).
+bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Anchor anchor,
+               std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count, bool captures = true) {
+  const re2::StringPiece input(text.data(), text.size());
+  const int wanted = rule.groups_needed == 0 || !captures ? 0 : std::min(rule.groups_needed, rule.regex->NumberOfCapturingGroups()) + 1;
+  if (rule.short_run_regex && wanted > 0) {
+    // The widened form accepts a superset, so no match means no match; a match no longer than
+    // the smallest widened bound is the original's match (see ShortRunForm); a longer one is
+    // still exact when no run of a widened atom exceeds its bound.
+    group_count = wanted;
+    if (!rule.short_run_regex->Match(input, start, input.size(), anchor, groups.data(), group_count)) return false;
+    if (groups[0].size() <= rule.min_widened_bound || RunLimitsHold(rule.run_limits, text)) return true;
+  } else if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) {
+    group_count = 0;  // outputs need no capture: a DFA-only yes/no
+    return rule.short_run_regex->Match(input, start, input.size(), anchor, nullptr, 0);
+  }
+  group_count = wanted;
+  return rule.regex->Match(input, start, input.size(), anchor, groups.data(), group_count);
+}
+
+// At most this many positions where a match can begin are tried one by one, anchored (RE2 then
+// runs its backtracker or one-pass engine on them directly, with no DFA pass); with more, one
+// unanchored search is cheaper.
+constexpr int kMaxAnchoredStarts = 8;
+
+// Runs a rule the cheapest exact way: unanchored search (forward DFA, reverse DFA, then captures
+// on the span found), or, when the rule's match can begin at only a few positions of `text`, an
+// anchored match at each of them in text order: the first that matches is the leftmost match,
+// so its captures are the unanchored search's.
+bool TryRule(const Rule& rule, std::string_view text, std::array<re2::StringPiece, kMaxGroups>& groups,
+             int& group_count) {
+  if (rule.anchored_starts) {
+    if (rule.match_at_text_start) return MatchRule(rule, text, 0, RE2::ANCHOR_START, groups, group_count);
+    size_t starts[kMaxAnchoredStarts];
+    int count = 0;
+    for (size_t at = 0; at < text.size() && count <= kMaxAnchoredStarts; ++at)
+      if (rule.first_byte[static_cast<unsigned char>(text[at])]) {
+        if (count < kMaxAnchoredStarts) starts[count] = at;
+        ++count;
+      }
+    if (count <= kMaxAnchoredStarts) {
+      // With several starts, most of which fail, one DFA pass (no captures, stopping at the
+      // first match it sees) rejects a non-matching rule for less than a backtracker run per start.
+      if (count > 1 && !MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count, /*captures=*/false)) return false;
+      for (int i = 0; i < count; ++i)
+        if (MatchRule(rule, text, starts[i], RE2::ANCHOR_START, groups, group_count)) return true;
+      return false;
+    }
+  }
+  return MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count);
+}
+
 // Finds the first rule (in yaml order) of `section` among the candidates that matches, filling
 // `groups`.
 const Rule* FirstMatch(const Section& section, const Candidates& candidates, std::string_view text,
                        std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
-  re2::StringPiece input(text.data(), text.size());
-  auto try_rule = [&](const Rule& rule) {
-    const int wanted = rule.groups_needed == 0 ? 0 : std::min(rule.groups_needed, rule.regex->NumberOfCapturingGroups()) + 1;
-    if (rule.short_run_regex && wanted > 0) {
-      // The widened form accepts a superset, so no match means no match; a match no longer than
-      // the smallest widened bound is the original's match (see ShortRunForm); a longer one is
-      // still exact when no run of a widened atom exceeds its bound.
-      group_count = wanted;
-      if (!rule.short_run_regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count))
-        return false;
-      if (groups[0].size() <= rule.min_widened_bound || RunLimitsHold(rule.run_limits, text)) return true;
-    } else if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) {
-      group_count = 0;  // outputs need no capture: a DFA-only yes/no
-      return rule.short_run_regex->Match(input, 0, input.size(), RE2::UNANCHORED, nullptr, 0);
-    }
-    group_count = wanted;
-    return rule.regex->Match(input, 0, input.size(), RE2::UNANCHORED, groups.data(), group_count);
-  };
   const int first = section.first_rule_id;
   const int end = first + static_cast<int>(section.rules.size());
   const std::vector<int>& ids = *candidates.rule_ids;
   for (auto it = std::lower_bound(ids.begin(), ids.end(), first); it != ids.end() && *it < end; ++it) {
     const Rule& rule = section.rules[*it - first];
-    if (try_rule(rule)) return &rule;
+    if (TryRule(rule, text, groups, group_count)) return &rule;
   }
   return nullptr;
 }
@@ -460,21 +506,19 @@ DeviceInfo DeviceFrom(const Section& section, const Candidates& candidates, std:
   return out;
 }
 
-// Builds the literal matchers (plus the automation tokens) and the tables FindCandidates walks.
+// Builds the literal matcher (plus the automation tokens) and the tables FindCandidates walks.
 void BuildCandidateFilter(const std::vector<std::vector<LiteralClause>>& conditions, UserAgentParser::Rules& rules) {
-  struct Pending {
-    std::vector<std::string> literals;
-    std::unordered_map<std::string, uint32_t> ids;
-    std::vector<std::vector<uint32_t>> triggers;
-    uint32_t IdOf(const std::string& text) {
-      auto [it, added] = ids.emplace(text, static_cast<uint32_t>(literals.size()));
-      if (added) {
-        literals.push_back(text);
-        triggers.emplace_back();
-      }
-      return it->second;
+  std::vector<LiteralMatcher::Literal> literals;
+  std::unordered_map<std::string, uint32_t> ids;  // kind letter + text -> literal id
+  std::vector<std::vector<uint32_t>> triggers;    // literal id -> rule ids
+  auto id_of = [&](const Literal& literal) {
+    auto [it, added] = ids.emplace((literal.folded ? "f" : "e") + literal.text, static_cast<uint32_t>(literals.size()));
+    if (added) {
+      literals.push_back({literal.text, literal.folded});
+      triggers.emplace_back();
     }
-  } folded, exact;
+    return it->second;
+  };
   for (size_t rule = 0; rule < conditions.size(); ++rule) {
     const std::vector<LiteralClause>& clauses = conditions[rule];
     rules.rule_check_begin.push_back(static_cast<uint32_t>(rules.check_clause_begin.size()));
@@ -485,30 +529,26 @@ void BuildCandidateFilter(const std::vector<std::vector<LiteralClause>>& conditi
     size_t trigger = 0;
     for (size_t c = 1; c < clauses.size(); ++c)
       if (ClauseScore(clauses[c]) > ClauseScore(clauses[trigger])) trigger = c;
-    for (const Literal& literal : clauses[trigger])
-      (literal.folded ? folded : exact).triggers[(literal.folded ? folded : exact).IdOf(literal.text)].push_back(static_cast<uint32_t>(rule));
+    for (const Literal& literal : clauses[trigger]) triggers[id_of(literal)].push_back(static_cast<uint32_t>(rule));
     for (size_t c = 0; c < clauses.size(); ++c) {
       if (c == trigger) continue;
       rules.check_clause_begin.push_back(static_cast<uint32_t>(rules.check_literals.size()));
-      for (const Literal& literal : clauses[c])
-        rules.check_literals.push_back(literal.folded ? folded.IdOf(literal.text) : kExactLiteral | exact.IdOf(literal.text));
+      for (const Literal& literal : clauses[c]) rules.check_literals.push_back(id_of(literal));
     }
   }
   rules.rule_check_begin.push_back(static_cast<uint32_t>(rules.check_clause_begin.size()));
   rules.check_clause_begin.push_back(static_cast<uint32_t>(rules.check_literals.size()));
-  rules.first_automation_literal = static_cast<int>(folded.literals.size());
+  rules.first_automation_literal = static_cast<int>(literals.size());
   for (const char* token : kAutomationTokens) {  // trigger nothing
-    folded.literals.push_back(token);
-    folded.triggers.emplace_back();
+    literals.push_back({token, /*fold_ascii_case=*/true});
+    triggers.emplace_back();
   }
-  for (auto [pending, index] : {std::pair{&folded, &rules.folded}, std::pair{&exact, &rules.exact}}) {
-    for (const std::vector<uint32_t>& triggered : pending->triggers) {
-      index->trigger_begin.push_back(static_cast<uint32_t>(index->trigger_rules.size()));
-      index->trigger_rules.insert(index->trigger_rules.end(), triggered.begin(), triggered.end());
-    }
-    index->trigger_begin.push_back(static_cast<uint32_t>(index->trigger_rules.size()));
-    index->matcher = std::make_unique<LiteralMatcher>(pending->literals, /*fold_ascii_case=*/pending == &folded);
+  for (const std::vector<uint32_t>& triggered : triggers) {
+    rules.trigger_begin.push_back(static_cast<uint32_t>(rules.trigger_rules.size()));
+    rules.trigger_rules.insert(rules.trigger_rules.end(), triggered.begin(), triggered.end());
   }
+  rules.trigger_begin.push_back(static_cast<uint32_t>(rules.trigger_rules.size()));
+  rules.literals = std::make_unique<LiteralMatcher>(literals);
 }
 
 }  // namespace
