@@ -655,7 +655,10 @@ Result<RollupQueryResult> SqliteRollupStore::Query(const RollupQuery& q) {
       sql += std::string(" INDEXED BY ") + table + "_ct";
     }
     if (open_minutes) {
-      sql += " WHERE r.project_id = ?1 AND r.minute >= ?2 AND r.minute < ?3 AND r.minute IN (" + open_list + ")";
+      // The unary + keeps the range out of the index choice: without statistics SQLite otherwise
+      // seeks by the range and walks every minute row of it (30 days: 12 M rows at 2 M events)
+      // instead of the listed minutes (the list is within the range already).
+      sql += " WHERE r.project_id = ?1 AND +r.minute >= ?2 AND +r.minute < ?3 AND r.minute IN (" + open_list + ")";
     } else if (minute_rows) {
       // Minute rows have only the primary key (project_id, minute, type, name, …). A range on the
       // minute would end the index seek there and walk every row of every series of the range
