@@ -175,6 +175,7 @@ Status SqliteQueue::Recover() {
   });
   if (!have_meta && legacy_committed) committed = *legacy_committed;
 
+  committed = std::min(committed, highest);  // a commit offset is never past the records
   next_offset_ = highest + 1;
   committed_stored_ = committed;
   commit_request_ = committed;
