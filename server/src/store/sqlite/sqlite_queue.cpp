@@ -203,7 +203,7 @@ int SqliteQueue::OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
 std::string SqliteQueue::SparePath() const { return segment_dir_ + "/spare.db"; }
 
 // Makes the next segment ahead of time: a segment file with its schema, whose WAL file is extended
-// to the segment size (fallocate: zeros, no data written) and read once, so its pages are in the
+// to the segment size (fallocate: zeros, no data written) and read ahead, so its pages are in the
 // page cache. Appending to a growing file made ext4 zero every new page on the writer thread
 // (zero_user_segments: a fifth of the writer's time); a WAL written over pages already cached is
 // not. Zeros after a WAL's last frame are ignored by SQLite, as any stale bytes there are.
@@ -220,14 +220,8 @@ void SqliteQueue::PrepareSpare() {
   if (fd < 0) return;
   struct stat st {};
   const off_t target = static_cast<off_t>(opt_.segment_bytes + (opt_.segment_bytes >> 3));
-  if (::fstat(fd, &st) == 0 && st.st_size < target && ::fallocate(fd, 0, st.st_size, target - st.st_size) == 0) {
-    std::vector<char> buffer(1 << 20);
-    for (off_t at = 0; at < target;) {
-      const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), at);
-      if (n <= 0) break;
-      at += n;
-    }
-  }
+  if (::fstat(fd, &st) == 0 && st.st_size < target && ::fallocate(fd, 0, st.st_size, target - st.st_size) == 0)
+    ::readahead(fd, 0, static_cast<size_t>(target));  // into the page cache, not copied out
   ::close(fd);
 }
 
