@@ -205,6 +205,15 @@ Element NextElement(std::string_view p, size_t& i) {
   return e;
 }
 
+// The byte an atom stands for when it is a plain character (`a`, `\\.`), else -1.
+int PlainCharacter(std::string_view atom) {
+  if (atom.size() == 1 && std::string_view("^$.|()[]{}*+?\\").find(atom[0]) == std::string_view::npos)
+    return static_cast<unsigned char>(atom[0]);
+  if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1])))
+    return static_cast<unsigned char>(atom[1]);
+  return -1;
+}
+
 // Splits one alternative (no top-level `|`) into elements; nested groups are scanned for broad
 // Top-level `|` positions of p.
 std::vector<std::string_view> SplitAlternatives(std::string_view p) {
@@ -260,11 +269,7 @@ void CollectClauses(std::string_view p, std::string& run, std::vector<Clause>& o
       end_run();
       continue;
     }
-    int literal = -1;
-    if (atom.size() == 1 && std::string_view("^$.|()[]{}*+?\\").find(atom[0]) == std::string_view::npos)
-      literal = static_cast<unsigned char>(atom[0]);
-    else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1])))
-      literal = static_cast<unsigned char>(atom[1]);
+    const int literal = PlainCharacter(atom);
     if (literal >= 0) {
       run.push_back(static_cast<char>(literal));
       if (!quantifier.empty()) end_run();  // `a+`, `a{2,5}`: what follows is not adjacent to one `a`
@@ -459,11 +464,7 @@ bool AppendLeadingLiteral(std::string_view p, std::string& prefix) {
   for (size_t i = 0; i < p.size();) {
     const auto [atom, quantifier, optional] = NextElement(p, i);
     if (optional) return false;
-    int literal = -1;
-    if (atom.size() == 1 && std::string_view("^$.|()[]{}*+?\\").find(atom[0]) == std::string_view::npos)
-      literal = static_cast<unsigned char>(atom[0]);
-    else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1])))
-      literal = static_cast<unsigned char>(atom[1]);
+    const int literal = PlainCharacter(atom);
     if (literal >= 0) {
       prefix.push_back(static_cast<char>(literal));
       if (!quantifier.empty()) return false;  // `a+`: one `a` for sure, then who knows
