@@ -320,6 +320,14 @@ TEST(UaTranslate, MatchStartsFollowPatterns) {
   EXPECT_EQ(starts("a(?i)b"), "unknown");
   EXPECT_EQ(starts("x|^y"), "unknown");
   EXPECT_EQ(starts("[[:alpha:]]x"), "unknown");
+  EXPECT_EQ(MatchStartsOf("(Android)[ /](\\d+)").prefix, "Android");
+  EXPECT_EQ(MatchStartsOf("\\b(?:(Fire)fox|x)").prefix, "");
+  EXPECT_EQ(MatchStartsOf("\\b(?P<a>Fire)(fox)/\\d").prefix, "Firefox/");
+  EXPECT_EQ(MatchStartsOf("; {0,2}(SM-\\w+)").prefix, ";");
+  EXPECT_EQ(MatchStartsOf("ab+c").prefix, "ab");
+  EXPECT_EQ(MatchStartsOf("\\.x?y").prefix, ".");
+  EXPECT_EQ(MatchStartsOf("(?i)kindle").prefix, "");  // (?i): not worked out
+  EXPECT_EQ(MatchStartsOf("a|b").prefix, "");
 }
 
 // Running a rule anchored at each position MatchStartsOf allows, in text order, must give RE2's
@@ -344,6 +352,7 @@ TEST(UaRules, AnchoredStartsGiveTheUnanchoredMatch) {
       bool anchored = false;
       for (size_t at = 0; at < text.size() && !anchored; ++at) {
         if (starts.at_text_start ? at != 0 : !starts.first_byte[static_cast<unsigned char>(text[at])]) continue;
+        if (!std::string_view(uas[u]).substr(at).starts_with(starts.prefix)) continue;
         anchored = re.Match(text, at, text.size(), RE2::ANCHOR_START, got.data(), groups);
       }
       ++(matched ? matches : rejections);

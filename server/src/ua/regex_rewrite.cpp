@@ -205,6 +205,15 @@ Element NextElement(std::string_view p, size_t& i) {
   return e;
 }
 
+// The byte an atom stands for when it is a plain character (`a`, `\\.`), else -1.
+int PlainCharacter(std::string_view atom) {
+  if (atom.size() == 1 && std::string_view("^$.|()[]{}*+?\\").find(atom[0]) == std::string_view::npos)
+    return static_cast<unsigned char>(atom[0]);
+  if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1])))
+    return static_cast<unsigned char>(atom[1]);
+  return -1;
+}
+
 // Splits one alternative (no top-level `|`) into elements; nested groups are scanned for broad
 // Top-level `|` positions of p.
 std::vector<std::string_view> SplitAlternatives(std::string_view p) {
@@ -260,11 +269,7 @@ void CollectClauses(std::string_view p, std::string& run, std::vector<Clause>& o
       end_run();
       continue;
     }
-    int literal = -1;
-    if (atom.size() == 1 && std::string_view("^$.|()[]{}*+?\\").find(atom[0]) == std::string_view::npos)
-      literal = static_cast<unsigned char>(atom[0]);
-    else if (atom.size() == 2 && atom[0] == '\\' && !std::isalnum(static_cast<unsigned char>(atom[1])))
-      literal = static_cast<unsigned char>(atom[1]);
+    const int literal = PlainCharacter(atom);
     if (literal >= 0) {
       run.push_back(static_cast<char>(literal));
       if (!quantifier.empty()) end_run();  // `a+`, `a{2,5}`: what follows is not adjacent to one `a`
@@ -453,6 +458,33 @@ bool AddStartsOfAlternatives(std::string_view p, ByteSet& set, bool& nullable) {
   return true;
 }
 
+// Appends to `prefix` the literal text every match of the sequence `p` begins with; false when
+// the sequence goes on past it (so an enclosing sequence must stop there too).
+bool AppendLeadingLiteral(std::string_view p, std::string& prefix) {
+  for (size_t i = 0; i < p.size();) {
+    const auto [atom, quantifier, optional] = NextElement(p, i);
+    if (optional) return false;
+    const int literal = PlainCharacter(atom);
+    if (literal >= 0) {
+      prefix.push_back(static_cast<char>(literal));
+      if (!quantifier.empty()) return false;  // `a+`: one `a` for sure, then who knows
+      continue;
+    }
+    if (atom == "\\b" || atom == "\\B") continue;  // zero-width: the match still begins here
+    if (atom[0] == '(' && quantifier.empty()) {
+      std::string opener;
+      std::string_view body;
+      SplitGroup(atom, opener, body);
+      if ((opener == "(?:" || opener.rfind("(?P<", 0) == 0) && SplitAlternatives(body).size() == 1) {
+        if (!AppendLeadingLiteral(body, prefix)) return false;
+        continue;
+      }
+    }
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 MatchStarts MatchStartsOf(std::string_view re2_pattern) {
@@ -473,6 +505,7 @@ MatchStarts MatchStartsOf(std::string_view re2_pattern) {
       if (out.first_byte[c] || out.first_byte[c - 'a' + 'A']) out.first_byte[c] = out.first_byte[c - 'a' + 'A'] = true;
     for (int c = 0x80; c < 256; ++c) out.first_byte[c] = true;
   }
+  if (!case_insensitive && SplitAlternatives(p).size() == 1) AppendLeadingLiteral(p, out.prefix);
   out.known = true;
   return out;
 }

@@ -41,10 +41,13 @@ double LiteralSelectivity(std::string_view literal);
 // past the start, `\x41`, `\pL`, ...). Otherwise every match starts at position 0 when
 // `at_text_start` (a leading `^`), else with a byte of `first_byte`; a superset: with `(?i)`, or
 // for `.` and negated classes, every byte >= 0x80 counts.
+// `prefix`, when not empty, is text every match begins with, byte for byte (not worked out for
+// `(?i)` rules).
 struct MatchStarts {
   bool known = false;
   bool at_text_start = false;
   std::array<bool, 256> first_byte{};
+  std::string prefix;
 };
 MatchStarts MatchStartsOf(std::string_view re2_pattern);
 

@@ -61,6 +61,7 @@ struct Rule {
   bool anchored_starts = false;
   bool match_at_text_start = false;  // a leading `^`
   std::array<bool, 256> first_byte{};
+  std::string prefix;  // when not empty, what every match begins with
 };
 
 // One of user_agent_parsers / os_parsers / device_parsers. Rule i of the section has the
@@ -302,6 +303,7 @@ void LoadSection(const YAML::Node& list, const char* section_name,
       rule.anchored_starts = used.ProgramSize() <= kMaxBacktrackProgram;
       rule.match_at_text_start = starts.at_text_start;
       rule.first_byte = starts.first_byte;
+      rule.prefix = starts.prefix;
     }
     conditions.push_back(LiteralConditionOf(translated, options));
     section.rules.push_back(std::move(rule));
@@ -318,11 +320,11 @@ constexpr const char* kAutomationTokens[] = {
     "curl/", "wget/", "go-http-client", "okhttp/", "node-fetch", "axios/",
 };
 
-// The candidate rules for one User-Agent, ascending rule ids, plus whether an automation token
+// The candidate rules for one User-Agent, a bit per rule id, plus whether an automation token
 // occurs. Lives in a per-thread buffer (nothing allocated per parse once warm); valid until the
 // next call on the same thread.
 struct Candidates {
-  const std::vector<int>* rule_ids = nullptr;
+  const std::vector<uint64_t>* rule_bits = nullptr;
   bool automation = false;
 };
 
@@ -331,7 +333,8 @@ struct Candidates {
 struct CandidateScratch {
   uint32_t generation = 0;
   std::vector<uint32_t> literal_stamp, rule_stamp;
-  std::vector<int> triggered, rule_ids;
+  std::vector<int> triggered;
+  std::vector<uint64_t> rule_bits;
   std::string folded_text;
 };
 
@@ -363,7 +366,7 @@ Candidates FindCandidates(const UserAgentParser::Rules& rules, std::string_view 
   fit(s.rule_stamp, rules.rule_check_begin.size());
   s.triggered.clear();
   bool automation = false;
-  auto on_literal = [&](int literal, size_t /*end*/) {
+  auto on_literal = [&](int literal, size_t /*end*/) __attribute__((always_inline)) {
     if (s.literal_stamp[literal] == generation) return;
     s.literal_stamp[literal] = generation;
     if (literal >= rules.first_automation_literal) automation = true;
@@ -381,28 +384,33 @@ Candidates FindCandidates(const UserAgentParser::Rules& rules, std::string_view 
     rules.literals->Scan(folded_text, on_literal, LiteralMatcher::Kinds::kFoldedOnly);
     rules.literals->Scan(ua, on_literal, LiteralMatcher::Kinds::kExactOnly);
   }
-  s.rule_ids.clear();
+  s.rule_bits.assign((rules.rule_check_begin.size() + 63) / 64, 0);
   for (int rule : s.triggered) {
     bool holds = true;
     for (uint32_t c = rules.rule_check_begin[rule]; holds && c < rules.rule_check_begin[rule + 1]; ++c) {
       holds = false;
-      for (uint32_t i = rules.check_clause_begin[c]; !holds && i < rules.check_clause_begin[c + 1]; ++i) {
+      for (uint32_t i = rules.check_clause_begin[c]; !holds && i < rules.check_clause_begin[c + 1]; ++i)
         holds = s.literal_stamp[rules.check_literals[i]] == generation;
-      }
     }
-    if (holds) s.rule_ids.push_back(rule);
+    if (holds) s.rule_bits[rule / 64] |= uint64_t{1} << (rule % 64);
   }
-  s.rule_ids.insert(s.rule_ids.end(), rules.unconditional_rules.begin(), rules.unconditional_rules.end());
-  std::sort(s.rule_ids.begin(), s.rule_ids.end());
-  return Candidates{&s.rule_ids, automation};
+  for (int rule : rules.unconditional_rules) s.rule_bits[rule / 64] |= uint64_t{1} << (rule % 64);
+  return Candidates{&s.rule_bits, automation};
 }
 
 // Runs one rule on `text` from `start` (UNANCHORED: anywhere from there; ANCHOR_START: a match
 // beginning exactly there), filling `groups`; the widened short-run form is used when its answer
 // is provably the original's (see ShortRunForm).
+// `limits_hold` caches RunLimitsHold(rule.run_limits, text) across calls for one rule and text:
+// -1 not known yet, else 0 / 1.
 bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Anchor anchor,
-               std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count, bool captures = true) {
+               std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count, int& limits_hold,
+               bool captures = true) {
   const re2::StringPiece input(text.data(), text.size());
+  auto limits = [&] {
+    if (limits_hold < 0) limits_hold = RunLimitsHold(rule.run_limits, text) ? 1 : 0;
+    return limits_hold == 1;
+  };
   const int wanted = rule.groups_needed == 0 || !captures ? 0 : std::min(rule.groups_needed, rule.regex->NumberOfCapturingGroups()) + 1;
   if (rule.short_run_regex && wanted > 0) {
     // The widened form accepts a superset, so no match means no match; a match no longer than
@@ -410,8 +418,8 @@ bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Ancho
     // still exact when no run of a widened atom exceeds its bound.
     group_count = wanted;
     if (!rule.short_run_regex->Match(input, start, input.size(), anchor, groups.data(), group_count)) return false;
-    if (groups[0].size() <= rule.min_widened_bound || RunLimitsHold(rule.run_limits, text)) return true;
-  } else if (rule.short_run_regex && RunLimitsHold(rule.run_limits, text)) {
+    if (groups[0].size() <= rule.min_widened_bound || limits()) return true;
+  } else if (rule.short_run_regex && limits()) {
     group_count = 0;  // outputs need no capture: a DFA-only yes/no
     return rule.short_run_regex->Match(input, start, input.size(), anchor, nullptr, 0);
   }
@@ -423,6 +431,10 @@ bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Ancho
 // runs its backtracker or one-pass engine on them directly, with no DFA pass); with more, one
 // unanchored search is cheaper.
 constexpr int kMaxAnchoredStarts = 8;
+// With more starts than this, one DFA pass (no captures, stopping at the first match it sees)
+// first tells whether the rule matches at all: most such rules are rejected, and the pass costs
+// less than a backtracker run at each start (callgrind on the corpus: 1 < 2 < 3 < 8).
+constexpr int kDfaFirstStarts = 1;
 
 // Runs a rule the cheapest exact way: unanchored search (forward DFA, reverse DFA, then captures
 // on the span found), or, when the rule's match can begin at only a few positions of `text`, an
@@ -430,25 +442,34 @@ constexpr int kMaxAnchoredStarts = 8;
 // so its captures are the unanchored search's.
 bool TryRule(const Rule& rule, std::string_view text, std::array<re2::StringPiece, kMaxGroups>& groups,
              int& group_count) {
+  int limits_hold = -1;
   if (rule.anchored_starts) {
-    if (rule.match_at_text_start) return MatchRule(rule, text, 0, RE2::ANCHOR_START, groups, group_count);
+    if (rule.match_at_text_start) return MatchRule(rule, text, 0, RE2::ANCHOR_START, groups, group_count, limits_hold);
     size_t starts[kMaxAnchoredStarts];
     int count = 0;
-    for (size_t at = 0; at < text.size() && count <= kMaxAnchoredStarts; ++at)
-      if (rule.first_byte[static_cast<unsigned char>(text[at])]) {
-        if (count < kMaxAnchoredStarts) starts[count] = at;
-        ++count;
-      }
+    auto add = [&](size_t at) {
+      if (count < kMaxAnchoredStarts) starts[count] = at;
+      ++count;
+    };
+    if (!rule.prefix.empty()) {
+      for (size_t at = text.find(rule.prefix); at != std::string_view::npos && count <= kMaxAnchoredStarts;
+           at = text.find(rule.prefix, at + 1))
+        add(at);
+    } else {
+      for (size_t at = 0; at < text.size() && count <= kMaxAnchoredStarts; ++at)
+        if (rule.first_byte[static_cast<unsigned char>(text[at])]) add(at);
+    }
     if (count <= kMaxAnchoredStarts) {
-      // With several starts, most of which fail, one DFA pass (no captures, stopping at the
-      // first match it sees) rejects a non-matching rule for less than a backtracker run per start.
-      if (count > 1 && !MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count, /*captures=*/false)) return false;
+      // No match begins before the first start, so the DFA pass may begin there.
+      if (count > kDfaFirstStarts &&
+          !MatchRule(rule, text, starts[0], RE2::UNANCHORED, groups, group_count, limits_hold, /*captures=*/false))
+        return false;
       for (int i = 0; i < count; ++i)
-        if (MatchRule(rule, text, starts[i], RE2::ANCHOR_START, groups, group_count)) return true;
+        if (MatchRule(rule, text, starts[i], RE2::ANCHOR_START, groups, group_count, limits_hold)) return true;
       return false;
     }
   }
-  return MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count);
+  return MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count, limits_hold);
 }
 
 // Finds the first rule (in yaml order) of `section` among the candidates that matches, filling
@@ -457,10 +478,16 @@ const Rule* FirstMatch(const Section& section, const Candidates& candidates, std
                        std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
   const int first = section.first_rule_id;
   const int end = first + static_cast<int>(section.rules.size());
-  const std::vector<int>& ids = *candidates.rule_ids;
-  for (auto it = std::lower_bound(ids.begin(), ids.end(), first); it != ids.end() && *it < end; ++it) {
-    const Rule& rule = section.rules[*it - first];
-    if (TryRule(rule, text, groups, group_count)) return &rule;
+  const std::vector<uint64_t>& bits = *candidates.rule_bits;
+  for (int word = first / 64; word * 64 < end; ++word) {
+    uint64_t set = bits[word];
+    if (word == first / 64) set &= ~uint64_t{0} << (first % 64);
+    for (; set != 0; set &= set - 1) {
+      const int id = word * 64 + __builtin_ctzll(set);
+      if (id >= end) return nullptr;
+      const Rule& rule = section.rules[id - first];
+      if (TryRule(rule, text, groups, group_count)) return &rule;
+    }
   }
   return nullptr;
 }
@@ -538,6 +565,7 @@ void BuildCandidateFilter(const std::vector<std::vector<LiteralClause>>& conditi
   }
   rules.rule_check_begin.push_back(static_cast<uint32_t>(rules.check_clause_begin.size()));
   rules.check_clause_begin.push_back(static_cast<uint32_t>(rules.check_literals.size()));
+
   rules.first_automation_literal = static_cast<int>(literals.size());
   for (const char* token : kAutomationTokens) {  // trigger nothing
     literals.push_back({token, /*fold_ascii_case=*/true});
