@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -328,6 +329,90 @@ TEST(UaTranslate, MatchStartsFollowPatterns) {
   EXPECT_EQ(MatchStartsOf("\\.x?y").prefix, ".");
   EXPECT_EQ(MatchStartsOf("(?i)kindle").prefix, "");  // (?i): not worked out
   EXPECT_EQ(MatchStartsOf("a|b").prefix, "");
+}
+
+TEST(UaTranslate, MatchHeadsFollowPatterns) {
+  auto may_begin = [](std::string_view pattern, std::string_view text, size_t at = 0) {
+    return MatchHead(MatchHeadsOf(pattern)).MayBeginAt(text, at);
+  };
+  const std::string_view device = "; {0,2}([Uu])([89]\\d{3}) Build";
+  EXPECT_TRUE(may_begin(device, "; U8123 Build"));
+  EXPECT_TRUE(may_begin(device, ";  u9000 Build"));
+  EXPECT_FALSE(may_begin(device, "; SM-G973F Build"));  // ruled out at the third byte
+  EXPECT_FALSE(may_begin(device, "; U7123 Build"));
+  EXPECT_FALSE(may_begin(device, "; U8"));              // the text ends before any match could
+  EXPECT_TRUE(may_begin(device, "x; U8123 Build", 1));
+  EXPECT_FALSE(may_begin(device, "x; U8123 Build", 0));
+  // Alternatives, optional parts and counted repetitions each give their own paths.
+  EXPECT_TRUE(may_begin("(?:ab|cd)?e", "e"));
+  EXPECT_TRUE(may_begin("(?:ab|cd)?e", "cde"));
+  EXPECT_FALSE(may_begin("(?:ab|cd)?e", "ce"));
+  EXPECT_TRUE(may_begin("a{2,3}b", "aab"));
+  EXPECT_TRUE(may_begin("a{2,3}b", "aaab"));
+  EXPECT_FALSE(may_begin("a{2,3}b", "ab"));
+  EXPECT_FALSE(may_begin("a{2,3}b", "aaaab"));
+  EXPECT_TRUE(may_begin("\\b(?P<v>Fire)fox", "Firefox"));  // zero-width and named groups
+  EXPECT_TRUE(may_begin("^Foo", "Foo"));
+  EXPECT_TRUE(may_begin("x$", "x"));
+  // After a repeated group's first copy, or at `$`, the path is not followed: more may fit.
+  EXPECT_TRUE(may_begin("(?:ab)+c", "ababc"));
+  EXPECT_FALSE(may_begin("(?:ab)+c", "ac"));
+  // `(?i)`: both cases, and k/s may be the multi-byte U+212A / U+017F.
+  EXPECT_TRUE(may_begin("(?i)kindle", "KINDLE"));
+  EXPECT_TRUE(may_begin("(?i)kindle", "\xE2\x84\xAAindle"));
+  EXPECT_FALSE(may_begin("(?i)kindle", "kandle"));
+  // A multi-byte character where a class or `.` allows one: not followed further.
+  EXPECT_TRUE(may_begin("[^;]x", "\xC3\xA9x"));
+  EXPECT_TRUE(may_begin(".{2}x", "\xC3\xA9\xC3\xA9x"));
+  EXPECT_FALSE(may_begin("[a-z]x", "\xC3\xA9x"));
+  // RE2 reads `{,2}` as literal text; the reading stops there instead of taking it as a bound.
+  EXPECT_TRUE(may_begin("a{,2}b", "a{,2}b"));
+  // Nothing known: every start stays.
+  EXPECT_FALSE(MatchHeadsOf("a*").known);
+  EXPECT_FALSE(MatchHeadsOf("\\x41b").known);
+  EXPECT_TRUE(may_begin("a*", "zzz"));
+  // Too many paths for the mask: shorter paths, still sound.
+  const std::string wide = "[ab]?[cd]?[ef]?[gh]?[ij]?[kl]?[mn]?z";
+  const MatchHeads heads = MatchHeadsOf(wide);
+  EXPECT_TRUE(heads.known);
+  EXPECT_LE(heads.paths.size(), MatchHead::kMaxPaths);
+  EXPECT_TRUE(may_begin(wide, "acegikmz"));
+  EXPECT_TRUE(may_begin(wide, "z"));
+  EXPECT_FALSE(may_begin(wide, "y"));
+}
+
+// Wherever a rule's anchored match exists, MatchHead must keep that start: checked at every
+// position of every sampled corpus User-Agent the rule matches, for every rule of regexes.yaml.
+// Prints how many of the starts MatchStartsOf keeps the heads rule out (the point of them).
+TEST(UaRules, MatchHeadsNeverRuleOutAMatch) {
+  const std::vector<std::string> uas = SampledCorpusUserAgents();
+  size_t known = 0, rule_count = 0, matching_starts = 0, starts_seen = 0, ruled_out = 0, failures = 0;
+  for (const std::string& pattern : Re2PatternsOfRules()) {
+    ++rule_count;
+    const MatchHead head(MatchHeadsOf(pattern));
+    const MatchStarts starts = MatchStartsOf(pattern);
+    if (!head.known()) continue;
+    ++known;
+    RE2 re(pattern);
+    for (const std::string& ua : uas) {
+      const re2::StringPiece text(ua);
+      const bool matches = re.Match(text, 0, text.size(), RE2::UNANCHORED, nullptr, 0);
+      for (size_t at = 0; at < ua.size(); ++at) {
+        if (starts.known && (starts.at_text_start ? at != 0 : !starts.first_byte[static_cast<unsigned char>(ua[at])]))
+          continue;
+        const bool kept = head.MayBeginAt(ua, at);
+        ++starts_seen;
+        if (!kept) ++ruled_out;
+        if (!matches || !re.Match(text, at, text.size(), RE2::ANCHOR_START, nullptr, 0)) continue;
+        ++matching_starts;
+        if (!kept && failures++ < 10) ADD_FAILURE() << pattern << " matches " << ua << " from " << at;
+      }
+    }
+  }
+  std::printf("match heads known for %zu of %zu rules; %zu starts with a match kept, %zu of %zu starts (%.1f%%) ruled out\n",
+              known, rule_count, matching_starts, ruled_out, starts_seen, 100.0 * ruled_out / std::max<size_t>(starts_seen, 1));
+  EXPECT_GT(matching_starts, 20000u);
+  EXPECT_EQ(failures, 0u);
 }
 
 // Running a rule anchored at each position MatchStartsOf allows, in text order, must give RE2's

@@ -485,7 +485,179 @@ bool AppendLeadingLiteral(std::string_view p, std::string& prefix) {
   return true;
 }
 
+// Quantifier bounds: `*` {0, inf}, `+` {1, inf}, `?` {0, 1}, `{m,n}`, `{m,}`, `{m}`; none {1, 1}.
+constexpr int kUnbounded = 1 << 30;
+void QuantifierBounds(std::string_view q, int& min, int& max) {
+  min = max = 1;
+  if (q.empty()) return;
+  if (q[0] == '*') { min = 0; max = kUnbounded; return; }
+  if (q[0] == '+') { min = 1; max = kUnbounded; return; }
+  if (q[0] == '?') { min = 0; max = 1; return; }
+  // `{m,n}` (QuantifierLength accepted only digits and commas)
+  const size_t close = q.find('}');
+  const std::string_view body = q.substr(1, close - 1);
+  const size_t comma = body.find(',');
+  auto number = [](std::string_view digits, int fallback) {
+    if (digits.empty()) return fallback;
+    return digits.size() > 6 ? kUnbounded : std::atoi(std::string(digits).c_str());
+  };
+  min = number(body.substr(0, comma), 0);
+  max = comma == std::string_view::npos ? min : number(body.substr(comma + 1), kUnbounded);
+}
+
+// Walks the first bytes of a pattern's matches, path by path (see MatchHeadsOf). A frame is the
+// rest of a sequence still to match, innermost last; a `stop` frame cuts the path there.
+class HeadWalker {
+ public:
+  HeadWalker(bool case_insensitive, size_t max_length, size_t max_paths)
+      : case_insensitive_(case_insensitive), max_length_(max_length), max_paths_(max_paths) {}
+
+  struct Frame {
+    std::string_view rest;
+    bool stop = false;
+  };
+  using Path = std::vector<ByteSet>;
+
+  // False when there would be more than max_paths paths.
+  bool Walk(std::vector<Frame>& frames, Path& path) {
+    if (path.size() >= max_length_) return Emit(path);
+    while (!frames.empty() && !frames.back().stop && frames.back().rest.empty()) frames.pop_back();
+    if (frames.empty() || frames.back().stop) return Emit(path);  // the match may end (or is not followed) here
+    size_t i = 0;
+    const std::string_view sequence = frames.back().rest;
+    const auto [atom, quantifier, optional] = NextElement(sequence, i);
+    if (quantifier.substr(0, 2) == "{,") return Emit(path);  // RE2 reads `{,n}` as literal text
+    int min = 1, max = 1;
+    QuantifierBounds(quantifier, min, max);
+    // Each branch works on copies: the caller's frames and path stay as they were.
+    std::vector<Frame> next = frames;
+    next.back().rest = sequence.substr(i);
+    if (atom == "\\b" || atom == "\\B" || (atom == "^" && path.empty())) return Walk(next, path);
+    if (atom[0] == '(') {
+      std::string opener;
+      std::string_view body;
+      SplitGroup(atom, opener, body);
+      if (opener != "(?:" && opener.rfind("(?P<", 0) != 0) return Emit(path);
+      if (min == 0) {
+        std::vector<Frame> skip = next;
+        Path same = path;
+        if (!Walk(skip, same)) return false;
+      }
+      if (max == 0) return true;
+      if (max > 1) next.push_back(Frame{{}, true});  // more copies may follow: not followed
+      for (std::string_view alternative : SplitAlternatives(body)) {
+        std::vector<Frame> inner = next;
+        inner.push_back(Frame{alternative});
+        Path same = path;
+        if (!Walk(inner, same)) return false;
+      }
+      return true;
+    }
+    ByteSet set{};
+    if (!SetOfAtom(atom, set)) return Emit(path);
+    for (int copies = min;; ++copies) {
+      Path longer = path;
+      while (static_cast<int>(longer.size() - path.size()) < copies && longer.size() < max_length_) longer.push_back(set);
+      if (longer.size() >= max_length_) return Emit(longer);  // more copies give the same path
+      std::vector<Frame> rest = next;
+      if (!Walk(rest, longer)) return false;
+      if (copies >= max) return true;
+    }
+  }
+
+  std::vector<Path>& paths() { return paths_; }
+
+ private:
+  bool Emit(const Path& path) {
+    if (std::find(paths_.begin(), paths_.end(), path) != paths_.end()) return true;
+    if (paths_.size() >= max_paths_) return false;
+    paths_.push_back(path);
+    return true;
+  }
+
+  // The bytes one character of `atom` can begin with; false for what is not one character or
+  // is not followed (anchors, non-ASCII literals, unknown escapes).
+  bool SetOfAtom(std::string_view atom, ByteSet& set) const {
+    if (atom == ".") {
+      for (int c = 0; c < 256; ++c) set[c] = c != '\n';
+    } else if (atom[0] == '\\') {
+      if (atom.size() < 2 || !AddEscape(atom[1], set)) return false;
+    } else if (atom[0] == '[') {
+      if (!AddClass(atom, set)) return false;
+    } else if (const int literal = PlainCharacter(atom); literal >= 0 && literal < 0x80) {
+      set[literal] = true;
+    } else {
+      return false;
+    }
+    if (case_insensitive_) {
+      for (int c = 'a'; c <= 'z'; ++c) set[c] = set[c - 'a' + 'A'] = set[c] || set[c - 'a' + 'A'];
+      if (set['k'] || set['s'])  // U+212A KELVIN SIGN, U+017F LATIN SMALL LETTER LONG S
+        for (int c = 0x80; c < 256; ++c) set[c] = true;
+    }
+    return true;
+  }
+
+  bool case_insensitive_;
+  size_t max_length_, max_paths_;
+  std::vector<Path> paths_;
+};
+
 }  // namespace
+
+MatchHeads MatchHeadsOf(std::string_view re2_pattern, size_t max_length, size_t max_paths) {
+  std::string_view p = re2_pattern;
+  const bool case_insensitive = p.substr(0, 4) == "(?i)";
+  if (case_insensitive) p.remove_prefix(4);
+  if (HasUnfollowedSyntax(p)) return {};
+  // Shorter paths when the long ones are too many: a path cut short only keeps more starts.
+  for (size_t length = max_length; length >= 1; --length) {
+    HeadWalker walker(case_insensitive, length, max_paths);
+    bool fits = true;
+    for (std::string_view alternative : SplitAlternatives(p)) {
+      std::vector<HeadWalker::Frame> frames{HeadWalker::Frame{alternative}};
+      std::vector<ByteSet> path;
+      if (!walker.Walk(frames, path)) {
+        fits = false;
+        break;
+      }
+    }
+    if (!fits) continue;
+    MatchHeads out;
+    for (auto& path : walker.paths()) {
+      if (path.empty()) return {};  // a match can be empty (or begins with what is not followed)
+      out.paths.push_back(std::move(path));
+    }
+    out.known = true;
+    return out;
+  }
+  return {};
+}
+
+MatchHead::MatchHead(const MatchHeads& heads) {
+  if (!heads.known || heads.paths.empty() || heads.paths.size() > kMaxPaths) return;
+  for (const auto& path : heads.paths) length_ = std::max(length_, path.size());
+  // A byte's class is the set of (path, position) pairs whose set holds it.
+  std::vector<std::vector<bool>> signature(256);
+  for (int c = 0; c < 256; ++c)
+    for (const auto& path : heads.paths)
+      for (size_t j = 0; j < length_; ++j) signature[c].push_back(j < path.size() && path[j][c]);
+  std::vector<std::vector<bool>> classes;
+  for (int c = 0; c < 256; ++c) {
+    auto found = std::find(classes.begin(), classes.end(), signature[c]);
+    if (found == classes.end()) found = classes.insert(classes.end(), signature[c]);
+    byte_class_[c] = static_cast<uint8_t>(found - classes.begin());
+  }
+  class_count_ = static_cast<uint32_t>(classes.size());
+  fits_.assign(length_ * class_count_, 0);
+  ends_after_.assign(length_ + 1, 0);
+  for (size_t k = 0; k < heads.paths.size(); ++k) {
+    const auto& path = heads.paths[k];
+    ends_after_[path.size()] |= uint32_t{1} << k;
+    for (size_t j = 0; j < path.size(); ++j)
+      for (int c = 0; c < 256; ++c)
+        if (path[j][c]) fits_[j * class_count_ + byte_class_[c]] |= uint32_t{1} << k;
+  }
+}
 
 MatchStarts MatchStartsOf(std::string_view re2_pattern) {
   MatchStarts out;

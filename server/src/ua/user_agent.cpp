@@ -56,12 +56,17 @@ struct Rule {
   // Highest capture group the outputs read; 0 lets RE2 answer from its DFA alone, with no
   // submatch engine (e.g. the big case-insensitive bot rule whose outputs are all literals).
   int groups_needed = 0;
-  // Where a match can begin (MatchStartsOf), for rules whose captures an anchored match gets from
-  // RE2's backtracker (program small enough) instead of three passes: see TryRule.
+  // Where a match can begin (MatchStartsOf): see TryRule. `anchored_starts`: the rule's captures
+  // come from an anchored match at those places (RE2's backtracker, the program being small
+  // enough) instead of three passes.
+  bool starts_known = false;
   bool anchored_starts = false;
   bool match_at_text_start = false;  // a leading `^`
   std::array<bool, 256> first_byte{};
   std::string prefix;  // when not empty, what every match begins with
+  // What the first bytes of a match can be (MatchHeadsOf): a start where they do not fit is
+  // ruled out before RE2 runs.
+  MatchHead head;
 };
 
 // One of user_agent_parsers / os_parsers / device_parsers. Rule i of the section has the
@@ -298,12 +303,14 @@ void LoadSection(const YAML::Node& list, const char* section_name,
         rule.groups_needed = std::max(rule.groups_needed, default_group[f]);
       }
     }
-    if (const MatchStarts starts = MatchStartsOf(translated); starts.known && rule.groups_needed > 0) {
+    if (const MatchStarts starts = MatchStartsOf(translated); starts.known) {
       const RE2& used = rule.short_run_regex ? *rule.short_run_regex : *rule.regex;
-      rule.anchored_starts = used.ProgramSize() <= kMaxBacktrackProgram;
+      rule.starts_known = true;
+      rule.anchored_starts = rule.groups_needed > 0 && used.ProgramSize() <= kMaxBacktrackProgram;
       rule.match_at_text_start = starts.at_text_start;
       rule.first_byte = starts.first_byte;
       rule.prefix = starts.prefix;
+      rule.head = MatchHead(MatchHeadsOf(translated));
     }
     conditions.push_back(LiteralConditionOf(translated, options));
     section.rules.push_back(std::move(rule));
@@ -431,45 +438,46 @@ bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Ancho
 // runs its backtracker or one-pass engine on them directly, with no DFA pass); with more, one
 // unanchored search is cheaper.
 constexpr int kMaxAnchoredStarts = 8;
-// With more starts than this, one DFA pass (no captures, stopping at the first match it sees)
-// first tells whether the rule matches at all: most such rules are rejected, and the pass costs
-// less than a backtracker run at each start (callgrind on the corpus: 1 < 2 < 3 < 8).
-constexpr int kDfaFirstStarts = 1;
 
-// Runs a rule the cheapest exact way: unanchored search (forward DFA, reverse DFA, then captures
-// on the span found), or, when the rule's match can begin at only a few positions of `text`, an
-// anchored match at each of them in text order: the first that matches is the leftmost match,
-// so its captures are the unanchored search's.
+// Runs a rule the cheapest exact way. Where a match can begin is known for most rules
+// (MatchStartsOf), and MatchHead rules out most of those places by their next few bytes, so a
+// rule is often rejected without running RE2 at all. With at most kMaxAnchoredStarts places left,
+// the rule is matched anchored at each of them in text order: the first that matches is the
+// leftmost match, so its captures are the unanchored search's, and RE2 runs OnePass or BitState
+// there directly, without the DFA passes (whose lazily built states are what a never-seen string
+// costs most). Otherwise one unanchored search (forward DFA, reverse DFA, then captures on the
+// span), from the first place left: no match begins before it.
 bool TryRule(const Rule& rule, std::string_view text, std::array<re2::StringPiece, kMaxGroups>& groups,
              int& group_count) {
   int limits_hold = -1;
-  if (rule.anchored_starts) {
-    if (rule.match_at_text_start) return MatchRule(rule, text, 0, RE2::ANCHOR_START, groups, group_count, limits_hold);
-    size_t starts[kMaxAnchoredStarts];
-    int count = 0;
-    auto add = [&](size_t at) {
-      if (count < kMaxAnchoredStarts) starts[count] = at;
-      ++count;
-    };
-    if (!rule.prefix.empty()) {
-      for (size_t at = text.find(rule.prefix); at != std::string_view::npos && count <= kMaxAnchoredStarts;
-           at = text.find(rule.prefix, at + 1))
-        add(at);
-    } else {
-      for (size_t at = 0; at < text.size() && count <= kMaxAnchoredStarts; ++at)
-        if (rule.first_byte[static_cast<unsigned char>(text[at])]) add(at);
-    }
-    if (count <= kMaxAnchoredStarts) {
-      // No match begins before the first start, so the DFA pass may begin there.
-      if (count > kDfaFirstStarts &&
-          !MatchRule(rule, text, starts[0], RE2::UNANCHORED, groups, group_count, limits_hold, /*captures=*/false))
-        return false;
-      for (int i = 0; i < count; ++i)
-        if (MatchRule(rule, text, starts[i], RE2::ANCHOR_START, groups, group_count, limits_hold)) return true;
-      return false;
-    }
+  if (!rule.starts_known) return MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count, limits_hold);
+  if (rule.match_at_text_start) {
+    if (!rule.head.MayBeginAt(text, 0)) return false;
+    return MatchRule(rule, text, 0, rule.anchored_starts ? RE2::ANCHOR_START : RE2::UNANCHORED, groups,
+                     group_count, limits_hold);
   }
-  return MatchRule(rule, text, 0, RE2::UNANCHORED, groups, group_count, limits_hold);
+  size_t starts[kMaxAnchoredStarts];
+  int count = 0;
+  auto add = [&](size_t at) {
+    if (!rule.head.MayBeginAt(text, at)) return;
+    if (count < kMaxAnchoredStarts) starts[count] = at;
+    ++count;
+  };
+  if (!rule.prefix.empty()) {
+    for (size_t at = text.find(rule.prefix); at != std::string_view::npos && count <= kMaxAnchoredStarts;
+         at = text.find(rule.prefix, at + 1))
+      add(at);
+  } else {
+    for (size_t at = 0; at < text.size() && count <= kMaxAnchoredStarts; ++at)
+      if (rule.first_byte[static_cast<unsigned char>(text[at])]) add(at);
+  }
+  if (count == 0) return false;
+  if (rule.anchored_starts && count <= kMaxAnchoredStarts) {
+    for (int i = 0; i < count; ++i)
+      if (MatchRule(rule, text, starts[i], RE2::ANCHOR_START, groups, group_count, limits_hold)) return true;
+    return false;
+  }
+  return MatchRule(rule, text, starts[0], RE2::UNANCHORED, groups, group_count, limits_hold);
 }
 
 // Finds the first rule (in yaml order) of `section` among the candidates that matches, filling
