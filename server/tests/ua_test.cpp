@@ -257,6 +257,15 @@ TEST(UaTranslate, LiteralMatcherFindsOverlappingLiterals) {
   found.clear();
   mixed.Scan("x sm-SM-", [&](int id, size_t) { found.push_back(id); }, LiteralMatcher::Kinds::kExactOnly);
   EXPECT_EQ(found, (std::vector<int>{1, 0, 5}));
+  // A case-sensitive literal without letters is a case-insensitive one: found by either kind of
+  // scan it belongs to, the folded one.
+  LiteralMatcher letterless({{"; ", false}, {"4.", false}, {"x", false}});
+  found.clear();
+  letterless.Scan("a; 4.x", [&](int id, size_t) { found.push_back(id); }, LiteralMatcher::Kinds::kFoldedOnly);
+  EXPECT_EQ(found, (std::vector<int>{0, 1}));
+  found.clear();
+  letterless.Scan("a; 4.x", [&](int id, size_t) { found.push_back(id); }, LiteralMatcher::Kinds::kExactOnly);
+  EXPECT_EQ(found, (std::vector<int>{2}));
   EXPECT_THROW(LiteralMatcher({{"Sm", true}}), std::logic_error);
 }
 

@@ -1,5 +1,6 @@
 #include "ua/literal_matcher.h"
 
+#include <cctype>
 #include <stdexcept>
 
 namespace vigil::ua {
@@ -18,6 +19,14 @@ LiteralMatcher::LiteralMatcher(const std::vector<Literal>& literals) {
   std::vector<std::string> keys;
   keys.reserve(literals.size());
   std::vector<std::vector<std::pair<int, bool>>> single(256);  // byte -> (id, folded)
+  // Case-sensitive literals without letters (ASCII only) need no byte comparison: the automaton
+  // tells letters' case apart only.
+  std::vector<bool> folded(literals.size());
+  for (size_t id = 0; id < literals.size(); ++id) {
+    bool needs_case = false;
+    for (unsigned char c : literals[id].text) needs_case = needs_case || c >= 0x80 || std::isalpha(c);
+    folded[id] = literals[id].fold_ascii_case || !needs_case;
+  }
   for (size_t id = 0; id < literals.size(); ++id) {
     const Literal& literal = literals[id];
     std::string key = literal.text;
@@ -29,16 +38,21 @@ LiteralMatcher::LiteralMatcher(const std::vector<Literal>& literals) {
     }
     if (literal.text.size() == 1) {
       const unsigned char c = static_cast<unsigned char>(literal.text[0]);
-      single[c].emplace_back(static_cast<int>(id), literal.fold_ascii_case);
+      single[c].emplace_back(static_cast<int>(id), folded[id]);
       if (literal.fold_ascii_case && c >= 'a' && c <= 'z') single[c - 'a' + 'A'].emplace_back(static_cast<int>(id), true);
       key.clear();
     }
     keys.push_back(std::move(key));
   }
   single_begin_.reserve(257);
+  int slots = 0;
   for (int c = 0; c < 256; ++c) {
     single_begin_.push_back(static_cast<uint32_t>(single_ids_.size()));
-    if (!single[c].empty()) single_mask_[c >> 6] |= uint64_t{1} << (c & 63);
+    if (!single[c].empty()) {
+      if (slots == 128) throw std::logic_error("LiteralMatcher: one-byte literals on more than 128 bytes");
+      (slots < 64 ? single_bit_low_ : single_bit_high_)[c] = uint64_t{1} << (slots & 63);
+      single_byte_of_slot_[slots++] = static_cast<uint8_t>(c);
+    }
     for (auto [id, folded] : single[c]) {
       single_ids_.push_back(id);
       single_folded_.push_back(folded ? 1 : 0);
@@ -70,7 +84,7 @@ LiteralMatcher::LiteralMatcher(const std::vector<Literal>& literals) {
       node = next;
     }
     Output out{static_cast<int>(id), kFolded, static_cast<uint32_t>(keys[id].size())};
-    if (!literals[id].fold_ascii_case) {
+    if (!folded[id]) {
       out.exact_at = static_cast<uint32_t>(exact_text_.size());
       exact_text_ += literals[id].text;
     }

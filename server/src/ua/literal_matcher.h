@@ -1,7 +1,9 @@
 // Finds which of a fixed set of literals occur in a text, in one pass (an Aho–Corasick automaton).
 // Each literal is matched either ASCII case-insensitively or byte for byte; both kinds share one
 // automaton (over the lowercased literals), and a case-sensitive literal is confirmed with a
-// byte comparison where its lowercase form ends. Internal to ua/; exposed for tests.
+// byte comparison where its lowercase form ends. A case-sensitive literal of ASCII characters
+// none of which is a letter is the same thing as a case-insensitive one, and counts as one for
+// Kinds. Internal to ua/; exposed for tests.
 //
 // The automaton is built completely by the constructor, so a scan never builds state (unlike a
 // lazily built DFA such as RE2::Set's) and costs the same for a text seen before or not. Immutable
@@ -36,18 +38,21 @@ class LiteralMatcher {
   template <class OnMatch>
   void Scan(std::string_view text, OnMatch&& on_match, Kinds kinds = Kinds::kAll) const {
     uint32_t state = 0;
-    uint64_t bytes_seen[4] = {};
+    // The bytes that have one-byte literals, as bits of two words (kept in registers: a bitmap
+    // in memory indexed by the byte made each byte wait for the previous one's store).
+    uint64_t singles_low = 0, singles_high = 0;
     const unsigned char* bytes = reinterpret_cast<const unsigned char*>(text.data());
     for (size_t at = 0; at < text.size(); ++at) {
       const unsigned char byte = bytes[at];
-      bytes_seen[byte >> 6] |= uint64_t{1} << (byte & 63);
+      singles_low |= single_bit_low_[byte];
+      singles_high |= single_bit_high_[byte];
       const uint32_t next = Next(state, byte_class_[byte]);
       state = next >> 1;
       if (next & 1) Report(state, text, at + 1, kinds, on_match);
     }
-    for (int word = 0; word < 4; ++word)
-      for (uint64_t bits = bytes_seen[word] & single_mask_[word]; bits != 0; bits &= bits - 1) {
-        const int byte = word * 64 + __builtin_ctzll(bits);
+    for (int word = 0; word < 2; ++word)
+      for (uint64_t bits = word == 0 ? singles_low : singles_high; bits != 0; bits &= bits - 1) {
+        const int byte = single_byte_of_slot_[word * 64 + __builtin_ctzll(bits)];
         const size_t end = static_cast<size_t>(std::find(bytes, bytes + text.size(), byte) - bytes) + 1;
         for (uint32_t i = single_begin_[byte]; i < single_begin_[byte + 1]; ++i)
           if (kinds == Kinds::kAll || (kinds == Kinds::kFoldedOnly) == (single_folded_[i] != 0)) on_match(single_ids_[i], end);
@@ -85,11 +90,17 @@ class LiteralMatcher {
       const Output& out = outputs_[i];
       if (out.exact_at == kFolded) {
         if (kinds != Kinds::kExactOnly) on_match(out.id, end);
-      } else if (kinds != Kinds::kFoldedOnly &&
-                 std::memcmp(text.data() + end - out.length, exact_text_.data() + out.exact_at, out.length) == 0) {
+      } else if (kinds != Kinds::kFoldedOnly && SameBytes(text.data() + end - out.length, exact_text_.data() + out.exact_at, out.length)) {
         on_match(out.id, end);
       }
     }
+  }
+
+  // Literals are short: a loop beats a call to memcmp.
+  static bool SameBytes(const char* a, const char* b, uint32_t length) {
+    for (uint32_t i = 0; i < length; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
   }
 
   struct SparseState {
@@ -108,7 +119,9 @@ class LiteralMatcher {
   std::vector<Output> outputs_;         // literals ending at each state, suffixes included
   std::string exact_text_;              // the case-sensitive literals, back to back
   // One-byte literals, by byte: single_ids_[single_begin_[b] .. single_begin_[b + 1]).
-  uint64_t single_mask_[4] = {};  // bytes that have one-byte literals
+  // Bytes that have one-byte literals get a slot, in byte order: its bit in one of two words.
+  uint64_t single_bit_low_[256] = {}, single_bit_high_[256] = {};
+  uint8_t single_byte_of_slot_[128] = {};
   std::vector<uint32_t> single_begin_;
   std::vector<int> single_ids_;
   std::vector<uint8_t> single_folded_;  // per entry: the literal is case-insensitive
