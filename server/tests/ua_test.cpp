@@ -294,12 +294,20 @@ device_parsers:
     device_replacement: 'Short $1'
   - regex: '; ([A-Za-z]{1,200}) Build'
     device_replacement: 'Long'
+  - regex: '^.{0,20}(?:bot|crawl)'
+    device_replacement: 'Spider'
 )");
   EXPECT_EQ(parser->ParseDevice("x; Abc Build").family, "Short Abc");
   EXPECT_EQ(parser->ParseDevice("x; " + std::string(20, 'a') + " Build").family, "Short " + std::string(20, 'a'));
   // 21 letters: the first rule's bound excludes it; its widened form alone would accept it.
   EXPECT_EQ(parser->ParseDevice("x; " + std::string(21, 'a') + " Build").family, "Long");
   EXPECT_EQ(parser->ParseDevice("x; " + std::string(150, 'a') + " Build").family, "Long");
+  // Outputs without captures: the widened form (`^.*(?:bot|crawl)`) answers when no run is over
+  // its bound; otherwise the original decides, either way.
+  EXPECT_EQ(parser->ParseDevice(std::string(10, 'x') + "bot").family, "Spider");
+  EXPECT_EQ(parser->ParseDevice(std::string(21, 'x') + "bot").family, "Other");
+  EXPECT_EQ(parser->ParseDevice(std::string(15, 'x') + "crawl" + std::string(100, 'y')).family, "Spider");
+  EXPECT_EQ(parser->ParseDevice(std::string(150, 'y')).family, "Other");
 }
 
 TEST(UaTranslate, MatchStartsFollowPatterns) {

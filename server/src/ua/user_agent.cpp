@@ -426,9 +426,14 @@ bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Ancho
     group_count = wanted;
     if (!rule.short_run_regex->Match(input, start, input.size(), anchor, groups.data(), group_count)) return false;
     if (groups[0].size() <= rule.min_widened_bound || limits()) return true;
-  } else if (rule.short_run_regex && limits()) {
-    group_count = 0;  // outputs need no capture: a DFA-only yes/no
-    return rule.short_run_regex->Match(input, start, input.size(), anchor, nullptr, 0);
+  } else if (rule.short_run_regex) {
+    // Outputs need no capture: a DFA-only yes/no. The widened form's "no" is final; so is its
+    // "yes" where no run exceeds a bound. Its DFA stays small where the original's does not
+    // (`^.{0,100}(bot|crawl|...)` counts every position up to 100 in every state: its lazily
+    // built DFA outgrew RE2's memory budget and was rebuilt again and again).
+    group_count = 0;
+    if (!rule.short_run_regex->Match(input, start, input.size(), anchor, nullptr, 0)) return false;
+    if (limits()) return true;
   }
   group_count = wanted;
   return rule.regex->Match(input, start, input.size(), anchor, groups.data(), group_count);
