@@ -432,6 +432,42 @@ TEST(UaRules, MatchHeadsNeverRuleOutAMatch) {
   EXPECT_EQ(failures, 0u);
 }
 
+// Parse's shortcuts (candidate filter, match starts and heads, anchored runs, widened forms) must
+// never change an answer: every field equals ParsePlainly's (each rule in order, searched
+// anywhere with its own regex) on a sample of the corpus and on strings made to reach the corners
+// (runs past widened bounds, many starts, KELVIN SIGN and LONG S, bytes >= 0x80, empty parts).
+TEST(UaRules, ShortcutsGiveThePlainAnswer) {
+  const UserAgentParser& parser = Parser();
+  std::vector<std::string> uas;
+  const std::vector<std::string> sample = SampledCorpusUserAgents();
+  uas = sample;
+  const std::string android = "Mozilla/5.0 (Linux; Android 4.2.2; ";
+  for (const std::string& model : {std::string("GT-I9505"), std::string(120, 'A'), std::string("HTC ") + std::string(210, 'x'),
+                                   std::string("T-Mobile ") + std::string(205, 'y'), std::string("\xE2\x84\xAAindle Fire"),
+                                   std::string("SM-G973F; ; ; ; ; ; ; ; ; ; U8123"), std::string("\xC3\xA9\xC3\xA9 Build/X")})
+    uas.push_back(android + model + " Build/JDQ39) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/30.0.1599.92 Mobile Safari/537.36");
+  uas.push_back(std::string(101, 'z') + " crawler");
+  uas.push_back("HeadlessChrome/120.0 \xC5\xBFpider");
+  uas.push_back("");
+  uas.push_back(";;;;;;;;;;;;;;;;;;;;;;;;;;;;; Build");
+  auto fields = [](const UserAgent& ua) {
+    return std::vector<std::string>{ua.browser.family, ua.browser.major, ua.browser.minor, ua.browser.patch,
+                                    ua.os.family, ua.os.major, ua.os.minor, ua.os.patch, ua.os.patch_minor,
+                                    ua.device.family, ua.device.brand, ua.device.model, ua.is_bot ? "bot" : "-"};
+  };
+  size_t failures = 0;
+  for (const std::string& ua : uas) {
+    const std::vector<std::string> fast = fields(parser.Parse(ua)), plain = fields(parser.ParsePlainly(ua));
+    if (fast == plain) continue;
+    std::string diff;
+    for (size_t f = 0; f < fast.size(); ++f)
+      if (fast[f] != plain[f]) diff += " field " + std::to_string(f) + ": '" + fast[f] + "' vs plain '" + plain[f] + "';";
+    if (failures++ < 10) ADD_FAILURE() << ua << ":" << diff;
+  }
+  std::printf("Parse = ParsePlainly on %zu user agents, %zu differ\n", uas.size(), failures);
+  EXPECT_EQ(failures, 0u);
+}
+
 // Running a rule anchored at each position MatchStartsOf allows, in text order, must give RE2's
 // unanchored leftmost-first match with the same captures (and no match where there is none).
 // Checked for every rule of regexes.yaml against the browser and OS corpora and every 8th device

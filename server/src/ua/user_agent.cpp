@@ -327,6 +327,17 @@ constexpr const char* kAutomationTokens[] = {
     "curl/", "wget/", "go-http-client", "okhttp/", "node-fetch", "axios/",
 };
 
+// Whether one of kAutomationTokens occurs, ASCII case-insensitively (what the literal matcher's
+// folded literals find).
+bool HasAutomationToken(std::string_view ua) {
+  auto same_folded = [](char text, char token) {
+    return std::tolower(static_cast<unsigned char>(text)) == static_cast<unsigned char>(token);
+  };
+  for (std::string_view token : kAutomationTokens)
+    if (std::search(ua.begin(), ua.end(), token.begin(), token.end(), same_folded) != ua.end()) return true;
+  return false;
+}
+
 // The candidate rules for one User-Agent, a bit per rule id, plus whether an automation token
 // occurs. Lives in a per-thread buffer (nothing allocated per parse once warm); valid until the
 // next call on the same thread.
@@ -485,10 +496,16 @@ bool TryRule(const Rule& rule, std::string_view text, std::array<re2::StringPiec
   return MatchRule(rule, text, starts[0], RE2::UNANCHORED, groups, group_count, limits_hold);
 }
 
-// Finds the first rule (in yaml order) of `section` among the candidates that matches, filling
-// `groups`.
-const Rule* FirstMatch(const Section& section, const Candidates& candidates, std::string_view text,
-                       std::array<re2::StringPiece, kMaxGroups>& groups, int& group_count) {
+// The rule that matched (null: none) and its capture groups.
+struct RuleMatch {
+  const Rule* rule = nullptr;
+  std::array<re2::StringPiece, kMaxGroups> groups;
+  int group_count = 0;
+};
+
+// Finds the first rule (in yaml order) of `section` among the candidates that matches.
+RuleMatch FirstMatch(const Section& section, const Candidates& candidates, std::string_view text) {
+  RuleMatch m;
   const int first = section.first_rule_id;
   const int end = first + static_cast<int>(section.rules.size());
   const std::vector<uint64_t>& bits = *candidates.rule_bits;
@@ -497,51 +514,68 @@ const Rule* FirstMatch(const Section& section, const Candidates& candidates, std
     if (word == first / 64) set &= ~uint64_t{0} << (first % 64);
     for (; set != 0; set &= set - 1) {
       const int id = word * 64 + __builtin_ctzll(set);
-      if (id >= end) return nullptr;
+      if (id >= end) return m;
       const Rule& rule = section.rules[id - first];
-      if (TryRule(rule, text, groups, group_count)) return &rule;
+      if (TryRule(rule, text, m.groups, m.group_count)) {
+        m.rule = &rule;
+        return m;
+      }
     }
   }
-  return nullptr;
+  return m;
 }
 
-BrowserInfo BrowserFrom(const Section& section, const Candidates& candidates, std::string_view ua) {
+// uap-core's algorithm as written: every rule of `section` in yaml order, its own regex searched
+// anywhere in `text`, the first that matches wins. No candidate filter, starts, heads or widened
+// forms: the answer FirstMatch's shortcuts must give.
+RuleMatch FirstMatchPlainly(const Section& section, std::string_view text) {
+  RuleMatch m;
+  const re2::StringPiece input(text.data(), text.size());
+  for (const Rule& rule : section.rules) {
+    m.group_count = std::min(rule.groups_needed, rule.regex->NumberOfCapturingGroups()) + 1;
+    if (rule.regex->Match(input, 0, input.size(), RE2::UNANCHORED, m.groups.data(), m.group_count)) {
+      m.rule = &rule;
+      return m;
+    }
+  }
+  return m;
+}
+
+BrowserInfo BrowserFrom(const RuleMatch& m) {
   BrowserInfo out;
-  std::array<re2::StringPiece, kMaxGroups> g;
-  int n = 0;
-  const Rule* rule = FirstMatch(section, candidates, ua, g, n);
-  if (!rule) return out;
+  if (!m.rule) return out;
   // Field i defaults to capture group i+1; a replacement template overrides it.
+  const Rule& rule = *m.rule;
   std::string* fields[4] = {&out.family, &out.major, &out.minor, &out.patch};
   for (int f = 0; f < 4; ++f)
-    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
+    *fields[f] = rule.has_replacement[f] ? Expand(rule.replacement[f], m.groups.data(), m.group_count)
+                                         : Group(m.groups.data(), m.group_count, f + 1);
   if (out.family.empty()) out.family = "Other";
   return out;
 }
 
-OsInfo OsFrom(const Section& section, const Candidates& candidates, std::string_view ua) {
+OsInfo OsFrom(const RuleMatch& m) {
   OsInfo out;
-  std::array<re2::StringPiece, kMaxGroups> g;
-  int n = 0;
-  const Rule* rule = FirstMatch(section, candidates, ua, g, n);
-  if (!rule) return out;
+  if (!m.rule) return out;
+  const Rule& rule = *m.rule;
   std::string* fields[5] = {&out.family, &out.major, &out.minor, &out.patch, &out.patch_minor};
   for (int f = 0; f < 5; ++f)
-    *fields[f] = rule->has_replacement[f] ? Expand(rule->replacement[f], g.data(), n) : Group(g.data(), n, f + 1);
+    *fields[f] = rule.has_replacement[f] ? Expand(rule.replacement[f], m.groups.data(), m.group_count)
+                                         : Group(m.groups.data(), m.group_count, f + 1);
   if (out.family.empty()) out.family = "Other";
   return out;
 }
 
-DeviceInfo DeviceFrom(const Section& section, const Candidates& candidates, std::string_view ua) {
+DeviceInfo DeviceFrom(const RuleMatch& m) {
   DeviceInfo out;
-  std::array<re2::StringPiece, kMaxGroups> g;
-  int n = 0;
-  const Rule* rule = FirstMatch(section, candidates, ua, g, n);
-  if (!rule) return out;
+  if (!m.rule) return out;
   // Device: family and model both default to group 1; brand has no default.
-  out.family = rule->has_replacement[0] ? Expand(rule->replacement[0], g.data(), n) : Group(g.data(), n, 1);
-  out.brand = rule->has_replacement[1] ? Expand(rule->replacement[1], g.data(), n) : std::string();
-  out.model = rule->has_replacement[2] ? Expand(rule->replacement[2], g.data(), n) : Group(g.data(), n, 1);
+  const Rule& rule = *m.rule;
+  const re2::StringPiece* g = m.groups.data();
+  const int n = m.group_count;
+  out.family = rule.has_replacement[0] ? Expand(rule.replacement[0], g, n) : Group(g, n, 1);
+  out.brand = rule.has_replacement[1] ? Expand(rule.replacement[1], g, n) : std::string();
+  out.model = rule.has_replacement[2] ? Expand(rule.replacement[2], g, n) : Group(g, n, 1);
   if (out.family.empty()) out.family = "Other";
   return out;
 }
@@ -627,24 +661,34 @@ std::unique_ptr<UserAgentParser> UserAgentParser::LoadFile(const std::string& pa
 const RuleLoadReport& UserAgentParser::load_report() const { return rules_->report; }
 
 BrowserInfo UserAgentParser::ParseBrowser(std::string_view ua) const {
-  return BrowserFrom(rules_->browser, FindCandidates(*rules_, ua), ua);
+  return BrowserFrom(FirstMatch(rules_->browser, FindCandidates(*rules_, ua), ua));
 }
 
 OsInfo UserAgentParser::ParseOs(std::string_view ua) const {
-  return OsFrom(rules_->os, FindCandidates(*rules_, ua), ua);
+  return OsFrom(FirstMatch(rules_->os, FindCandidates(*rules_, ua), ua));
 }
 
 DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
-  return DeviceFrom(rules_->device, FindCandidates(*rules_, ua), ua);
+  return DeviceFrom(FirstMatch(rules_->device, FindCandidates(*rules_, ua), ua));
 }
 
 UserAgent UserAgentParser::Parse(std::string_view ua) const {
   UserAgent out;
   const Candidates candidates = FindCandidates(*rules_, ua);
-  out.browser = BrowserFrom(rules_->browser, candidates, ua);
-  out.os = OsFrom(rules_->os, candidates, ua);
-  out.device = DeviceFrom(rules_->device, candidates, ua);
+  out.browser = BrowserFrom(FirstMatch(rules_->browser, candidates, ua));
+  out.os = OsFrom(FirstMatch(rules_->os, candidates, ua));
+  out.device = DeviceFrom(FirstMatch(rules_->device, candidates, ua));
   out.is_bot = out.device.family == "Spider" || candidates.automation;
+  return out;
+}
+
+UserAgent UserAgentParser::ParsePlainly(std::string_view ua) const {
+  UserAgent out;
+  out.browser = BrowserFrom(FirstMatchPlainly(rules_->browser, ua));
+  out.os = OsFrom(FirstMatchPlainly(rules_->os, ua));
+  out.device = DeviceFrom(FirstMatchPlainly(rules_->device, ua));
+  std::string buffer;
+  out.is_bot = out.device.family == "Spider" || HasAutomationToken(FoldForLiterals(ua, buffer));
   return out;
 }
 
