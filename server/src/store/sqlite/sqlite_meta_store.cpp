@@ -261,25 +261,46 @@ Result<uint64_t> SqliteMetaStore::IssueEventsRecordedThrough() {
   return row.value() ? static_cast<uint64_t>(st->Int(0)) : uint64_t{0};
 }
 
+struct SqliteMetaStore::IssueWriteStatements {
+  SqliteStmt find, create, add_user, add_session, update, mark;
+};
+
+SqliteMetaStore::~SqliteMetaStore() = default;
+
 Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vector<IssueObservation>& obs, uint64_t through) {
   std::vector<int64_t> ids;
   ids.reserve(obs.size());
   if (obs.empty() && through == 0) return ids;
   std::lock_guard<std::mutex> lock(issues_mu_);
   SqliteDb& db = issues_db_;
-  auto find = db.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND fingerprint = ?");
-  auto create = db.Prepare(
-      "INSERT INTO issues(id, project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, "
-      "first_release, last_release) VALUES((SELECT last + 1 FROM id_floors WHERE name = 'issues'),?,?,?,?,?,?,?,?,?,?)");
-  auto add_user = db.Prepare("INSERT OR IGNORE INTO issue_users(issue_id, uid) VALUES(?, ?)");
-  auto add_session = db.Prepare("INSERT OR IGNORE INTO issue_sessions(issue_id, sid) VALUES(?, ?)");
-  auto update = db.Prepare(
-      "UPDATE issues SET count = ?, users = ?, sessions = ?, first_seen = ?, last_seen = ?, last_release = ?, level = ?, "
-      "status = ?, regressed = ?, regressed_at = ?, ignore_until_count = ?, ignore_until_ts = ?, "
-      "resolved_in_release = ?, status_changed_at = ? WHERE id = ?");
-  for (auto* r : {&find, &create, &add_user, &add_session, &update}) {
-    if (!r->ok()) return r->status();
+  if (!issue_writes_) {
+    auto find = db.Prepare(std::string("SELECT ") + kIssueColumns + " FROM issues WHERE project_id = ? AND fingerprint = ?");
+    auto create = db.Prepare(
+        "INSERT INTO issues(id, project_id, fingerprint, title, culprit, kind, level, first_seen, last_seen, "
+        "first_release, last_release) VALUES((SELECT last + 1 FROM id_floors WHERE name = 'issues'),?,?,?,?,?,?,?,?,?,?)");
+    auto add_user = db.Prepare("INSERT OR IGNORE INTO issue_users(issue_id, uid) VALUES(?, ?)");
+    auto add_session = db.Prepare("INSERT OR IGNORE INTO issue_sessions(issue_id, sid) VALUES(?, ?)");
+    auto update = db.Prepare(
+        "UPDATE issues SET count = ?, users = ?, sessions = ?, first_seen = ?, last_seen = ?, last_release = ?, level = ?, "
+        "status = ?, regressed = ?, regressed_at = ?, ignore_until_count = ?, ignore_until_ts = ?, "
+        "resolved_in_release = ?, status_changed_at = ? WHERE id = ?");
+    auto mark = db.Prepare(
+        "INSERT INTO consumer_marks(consumer, through) VALUES('issues', ?) "
+        "ON CONFLICT(consumer) DO UPDATE SET through = max(through, excluded.through)");
+    for (auto* r : {&find, &create, &add_user, &add_session, &update, &mark}) {
+      if (!r->ok()) return r->status();
+    }
+    issue_writes_.reset(new IssueWriteStatements{std::move(*find), std::move(*create), std::move(*add_user),
+                                                 std::move(*add_session), std::move(*update), std::move(*mark)});
   }
+  IssueWriteStatements& w = *issue_writes_;
+  // A failed call may have left one mid-step.
+  for (SqliteStmt* st : {&w.find, &w.create, &w.add_user, &w.add_session, &w.update, &w.mark}) st->Reset();
+  SqliteStmt* find = &w.find;
+  SqliteStmt* create = &w.create;
+  SqliteStmt* add_user = &w.add_user;
+  SqliteStmt* add_session = &w.add_session;
+  SqliteStmt* update = &w.update;
   Status s = db.Exec("BEGIN IMMEDIATE");
   if (!s.ok()) return s;
   auto fail = [&](Status st) -> Result<std::vector<int64_t>> {
@@ -377,12 +398,8 @@ Result<std::vector<int64_t>> SqliteMetaStore::RecordIssueEvents(const std::vecto
     if (!s.ok()) return fail(s);
   }
   if (through > 0) {
-    auto mark = db.Prepare(
-        "INSERT INTO consumer_marks(consumer, through) VALUES('issues', ?) "
-        "ON CONFLICT(consumer) DO UPDATE SET through = max(through, excluded.through)");
-    if (!mark.ok()) return fail(mark.status());
-    mark->Bind(1, static_cast<int64_t>(through));
-    s = mark->Run();
+    w.mark.Bind(1, static_cast<int64_t>(through));
+    s = w.mark.Run();
     if (!s.ok()) return fail(s);
   }
   s = db.Exec("COMMIT");
