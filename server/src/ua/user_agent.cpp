@@ -440,8 +440,8 @@ bool MatchRule(const Rule& rule, std::string_view text, size_t start, RE2::Ancho
   } else if (rule.short_run_regex) {
     // Outputs need no capture: a DFA-only yes/no. The widened form's "no" is final; so is its
     // "yes" where no run exceeds a bound. Its DFA stays small where the original's does not
-    // (`^.{0,100}(bot|crawl|...)` counts every position up to 100 in every state: its lazily
-    // built DFA outgrew RE2's memory budget and was rebuilt again and again).
+    // (`^.{0,100}(bot|crawl|...)` counts every position up to 100 in every state, so its lazily
+    // built DFA has far more, and larger, states to build on strings it has not seen).
     group_count = 0;
     if (!rule.short_run_regex->Match(input, start, input.size(), anchor, nullptr, 0)) return false;
     if (limits()) return true;
