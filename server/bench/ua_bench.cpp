@@ -12,7 +12,17 @@
 //     (less sensitive than wall time to other load on the machine);
 //   - the same per rule section (browser / OS / device) on the unseen half;
 //   - cached lookups per second through UserAgentCache, on 1 and 2 threads.
+// Instructions per parse, which do not depend on other load: under
+//   valgrind --tool=callgrind --collect-atstart=no build/bin/ua_bench
+// only the parses of the unseen pass are counted (UA_BENCH_COLLECT=seen: the re-parse pass);
+// divide the total by the number of parses printed.
 #include <yaml-cpp/yaml.h>
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#define VIGIL_TOGGLE_COLLECT() CALLGRIND_TOGGLE_COLLECT
+#else
+#define VIGIL_TOGGLE_COLLECT() ((void)0)
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -101,13 +111,18 @@ int main(int argc, char** argv) {
   const size_t half = uas.size() / 2;
   const std::vector<std::string> warmup(uas.begin(), uas.begin() + half);
   const std::vector<std::string> unseen(uas.begin() + half, uas.end());
-  auto timed_pass = [&](const char* label, const std::vector<std::string>& inputs, size_t limit) {
+  const char* collect_env = std::getenv("UA_BENCH_COLLECT");
+  const bool collect_seen = collect_env && std::string(collect_env) == "seen";
+  // `collect`: the parses (only them) are what callgrind counts when run as said at the top.
+  auto timed_pass = [&](const char* label, const std::vector<std::string>& inputs, size_t limit, bool collect = false) {
     std::vector<double> micros;
     micros.reserve(std::min(limit, inputs.size()));
     double cpu_start = ThreadCpuSeconds();
     for (size_t i = 0; i < inputs.size() && i < limit; ++i) {
       auto start = Clock::now();
+      if (collect) VIGIL_TOGGLE_COLLECT();
       vigil::ua::UserAgent parsed = parser->Parse(inputs[i]);
+      if (collect) VIGIL_TOGGLE_COLLECT();
       micros.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count());
       checksum += parsed.browser.family.size() + parsed.device.model.size();
     }
@@ -117,8 +132,8 @@ int main(int argc, char** argv) {
   };
   timed_pass("first parses, cold engine", warmup, 2000);
   for (size_t i = 2000; i < warmup.size(); ++i) checksum += parser->Parse(warmup[i]).os.family.size();
-  timed_pass("uncached parse (unseen UA)", unseen, unseen.size());
-  timed_pass("re-parse of seen UA", unseen, unseen.size());
+  timed_pass("uncached parse (unseen UA)", unseen, unseen.size(), !collect_seen);
+  timed_pass("re-parse of seen UA", unseen, unseen.size(), collect_seen);
 
   // Where the time goes (warm): each section of the rule set on its own.
   {

@@ -636,27 +636,27 @@ MatchHeads MatchHeadsOf(std::string_view re2_pattern, size_t max_length, size_t 
 MatchHead::MatchHead(const MatchHeads& heads) {
   if (!heads.known || heads.paths.empty() || heads.paths.size() > kMaxPaths) return;
   for (const auto& path : heads.paths) length_ = std::max(length_, path.size());
-  // A byte's class is the set of (path, position) pairs whose set holds it.
-  std::vector<std::vector<bool>> signature(256);
-  for (int c = 0; c < 256; ++c)
-    for (const auto& path : heads.paths)
-      for (size_t j = 0; j < length_; ++j) signature[c].push_back(j < path.size() && path[j][c]);
-  std::vector<std::vector<bool>> classes;
-  for (int c = 0; c < 256; ++c) {
-    auto found = std::find(classes.begin(), classes.end(), signature[c]);
-    if (found == classes.end()) found = classes.insert(classes.end(), signature[c]);
-    byte_class_[c] = static_cast<uint8_t>(found - classes.begin());
-  }
-  class_count_ = static_cast<uint32_t>(classes.size());
-  fits_.assign(length_ * class_count_, 0);
+  // Per byte, per position: the paths whose set there holds the byte. Bytes with the same rows
+  // share a class, and the table keeps one row per class.
+  std::vector<std::vector<uint32_t>> fits_of_byte(256, std::vector<uint32_t>(length_, 0));
   ends_after_.assign(length_ + 1, 0);
   for (size_t k = 0; k < heads.paths.size(); ++k) {
     const auto& path = heads.paths[k];
     ends_after_[path.size()] |= uint32_t{1} << k;
     for (size_t j = 0; j < path.size(); ++j)
       for (int c = 0; c < 256; ++c)
-        if (path[j][c]) fits_[j * class_count_ + byte_class_[c]] |= uint32_t{1} << k;
+        if (path[j][c]) fits_of_byte[c][j] |= uint32_t{1} << k;
   }
+  std::vector<const std::vector<uint32_t>*> classes;
+  for (int c = 0; c < 256; ++c) {
+    auto found = std::find_if(classes.begin(), classes.end(), [&](const auto* rows) { return *rows == fits_of_byte[c]; });
+    if (found == classes.end()) found = classes.insert(classes.end(), &fits_of_byte[c]);
+    byte_class_[c] = static_cast<uint8_t>(found - classes.begin());
+  }
+  class_count_ = static_cast<uint32_t>(classes.size());
+  fits_.assign(length_ * class_count_, 0);
+  for (uint32_t k = 0; k < class_count_; ++k)
+    for (size_t j = 0; j < length_; ++j) fits_[j * class_count_ + k] = (*classes[k])[j];
 }
 
 MatchStarts MatchStartsOf(std::string_view re2_pattern) {
